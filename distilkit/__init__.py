@@ -1,0 +1,26 @@
+"""distilkit: scikit-learn estimators for few classes, few labels, rare outcomes and imbalanced metrics."""
+
+import importlib
+
+__version__ = "0.1.0"
+
+# Public names resolve lazily (PEP 562) so that importing distilkit, or running the CLI's
+# --help, never pays for torch or skorch.
+_LAZY = {
+    "NaiveBayesHead": "distilkit.heads.naive_bayes",
+    "SentenceEncoder": "distilkit.encoders",
+    "save_model": "distilkit.model_files",
+    "load_model": "distilkit.model_files",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'distilkit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))

@@ -1,0 +1,162 @@
+import io
+
+import joblib
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.datasets import load_digits, make_classification
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from distilkit import NaiveBayesHead
+from distilkit.heads.naive_bayes import merge_class_statistics, pooled_diagonal_linear_form
+
+finite = st.floats(-1e3, 1e3, allow_nan=False)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits(return_X_y=True)
+
+
+def reference_scores(X, y, eps=1e-9):
+    """The paper's nb_diag head written out directly: log prior - 1/2 sum (x - mu)^2 / sigma^2."""
+    classes = np.unique(y)
+    prior = np.array([np.mean(y == c) for c in classes])
+    mu = np.array([X[y == c].mean(0) for c in classes])
+    var = np.array([X[y == c].var(0) + eps for c in classes])
+    sigma2 = prior @ var
+    return np.log(prior) - 0.5 * (((X[:, None, :] - mu) ** 2) / sigma2).sum(-1)
+
+
+def test_matches_reference_formula(digits):
+    X, y = digits
+    head = NaiveBayesHead().fit(X, y)
+    ref = reference_scores(X, y)
+    ref_proba = np.exp(ref - ref.max(1, keepdims=True))
+    ref_proba /= ref_proba.sum(1, keepdims=True)
+    np.testing.assert_allclose(head.predict_proba(X), ref_proba, atol=1e-8)
+    np.testing.assert_array_equal(head.predict(X), ref.argmax(1))
+
+
+def test_binary_linear_form_matches_joint_scores():
+    X, y = make_classification(200, 6, random_state=0)
+    head = NaiveBayesHead().fit(X, y)
+    assert head.coef_.shape == (1, 6) and head.intercept_.shape == (1,)
+    ref = reference_scores(X, y)
+    np.testing.assert_allclose(head.decision_function(X), ref[:, 1] - ref[:, 0], rtol=1e-9, atol=1e-8)
+
+
+@pytest.mark.parametrize("scaler", [None, "minmax"])
+@pytest.mark.parametrize("smoothing", ["absolute", "relative"])
+def test_partial_fit_over_chunks_equals_fit(digits, scaler, smoothing):
+    X, y = digits
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0.1, 2.0, len(y))
+    full = NaiveBayesHead(scaler=scaler, smoothing=smoothing).fit(X, y, sample_weight=w)
+    streamed = NaiveBayesHead(scaler=scaler, smoothing=smoothing)
+    for chunk in np.array_split(rng.permutation(len(y)), 13):
+        streamed.partial_fit(X[chunk], y[chunk], classes=np.arange(10), sample_weight=w[chunk])
+    for attr in ["class_count_", "theta_", "var_", "sigma2_", "coef_", "intercept_"]:
+        np.testing.assert_allclose(getattr(streamed, attr), getattr(full, attr), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(streamed.predict_proba(X), full.predict_proba(X), atol=1e-10)
+
+
+def test_minmax_scaler_equals_paper_pipeline(digits):
+    X, y = digits
+    X_train, X_test = X[:900], X[900:]
+    inside = NaiveBayesHead(scaler="minmax").fit(X_train, y[:900])
+    outside = make_pipeline(MinMaxScaler(), NaiveBayesHead()).fit(X_train, y[:900])
+    np.testing.assert_allclose(inside.predict_proba(X_test), outside.predict_proba(X_test), atol=1e-9)
+
+
+def test_label_permutation_and_string_labels(digits):
+    X, y = digits
+    names = np.array(list("abcdefghij"))
+    a = NaiveBayesHead().fit(X, y)
+    b = NaiveBayesHead().fit(X, names[y])
+    np.testing.assert_array_equal(names[a.predict(X)], b.predict(X))
+    perm = np.random.default_rng(1).permutation(len(y))
+    c = NaiveBayesHead().fit(X[perm], y[perm])
+    np.testing.assert_allclose(a.predict_proba(X), c.predict_proba(X), atol=1e-9)
+
+
+def test_given_priors_shift_intercepts_only(digits):
+    X, y = digits
+    priors = np.full(10, 0.1)
+    a = NaiveBayesHead().fit(X, y)
+    b = NaiveBayesHead(priors=priors).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_)
+    np.testing.assert_allclose(b.intercept_ - a.intercept_, np.log(priors) - np.log(a.class_prior_))
+
+
+@pytest.mark.parametrize(
+    "priors, message",
+    [([0.5, 0.5], "Number of priors"), (np.full(10, 0.2), "sum of the priors"),
+     (np.r_[-0.1, 0.2, np.full(8, 0.1125)], "non-negative")],
+)
+def test_invalid_priors(digits, priors, message):
+    X, y = digits
+    with pytest.raises(ValueError, match=message):
+        NaiveBayesHead(priors=priors).fit(X, y)
+
+
+def test_one_class_is_refused():
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        NaiveBayesHead().fit(np.ones((4, 2)), [3, 3, 3, 3])
+
+
+def test_pipeline_inside_grid_search(digits):
+    X, y = digits
+    pipe = Pipeline([("scale", StandardScaler()), ("head", NaiveBayesHead())])
+    grid = GridSearchCV(pipe, {"head__var_smoothing": [1e-9, 1e-2, 1.0]}, cv=3).fit(X, y)
+    assert grid.best_score_ > 0.85
+    assert grid.predict(X[:5]).shape == (5,)
+
+
+def test_joblib_round_trip(digits):
+    X, y = digits
+    head = NaiveBayesHead(scaler="minmax").fit(X, y)
+    buffer = io.BytesIO()
+    joblib.dump(head, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(joblib.load(buffer).predict_proba(X), head.predict_proba(X))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=arrays(np.float64, st.tuples(st.integers(2, 30), st.integers(1, 4)), elements=finite),
+    split=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**16),
+)
+def test_merge_equals_statistics_of_concatenation(data, split, seed):
+    labels = np.random.default_rng(seed).integers(0, 2, len(data))
+    cut = int(round(split * len(data)))
+
+    def stats(rows, lab):
+        count = np.array([np.sum(lab == k) for k in range(2)], dtype=float)
+        mean = np.array([rows[lab == k].mean(0) if np.any(lab == k) else np.zeros(rows.shape[1]) for k in range(2)])
+        var = np.array([rows[lab == k].var(0) if np.any(lab == k) else np.zeros(rows.shape[1]) for k in range(2)])
+        return count, mean, var
+
+    merged = merge_class_statistics(*stats(data[:cut], labels[:cut]), *stats(data[cut:], labels[cut:]))
+    for got, want in zip(merged, stats(data, labels)):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    means=arrays(np.float64, st.tuples(st.integers(2, 5), st.just(3)), elements=finite),
+    var=arrays(np.float64, 3, elements=st.floats(1e-3, 1e3)),
+    x=arrays(np.float64, 3, elements=finite),
+)
+def test_linear_form_equals_gaussian_log_density_differences(means, var, x):
+    log_prior = np.log(np.full(len(means), 1.0 / len(means)))
+    weights, bias = pooled_diagonal_linear_form(means, var, log_prior)
+    linear = weights @ x + bias
+    quadratic = log_prior - 0.5 * (((x - means) ** 2) / var).sum(1)
+    # Equal up to the class-independent term -1/2 sum x^2 / sigma^2.
+    np.testing.assert_allclose(linear - linear[0], quadratic - quadratic[0], rtol=1e-7, atol=1e-4)
