@@ -1,0 +1,82 @@
+"""Rich rendering for the CLI: everything goes to stderr; stdout is kept for data."""
+
+import contextlib
+import functools
+import os
+import sys
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console(stderr=True)
+
+#: Exit code for bad input of any kind (Click uses 2 for usage errors too).
+EXIT_BAD_INPUT = 2
+
+
+def fail(message):
+    """Print a one-line error and exit with code 2."""
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def user_errors(command):
+    """Turn input problems raised by the library into one-line errors with exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except BrokenPipeError:
+            # The reader of our stdout went away (e.g. `| head`): stop quietly like Unix tools.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
+        except (ValueError, OSError) as exc:
+            lines = str(exc).strip().splitlines()
+            fail(lines[0] if lines else type(exc).__name__)
+
+    return wrapper
+
+
+def key_value_table(title, rows):
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def metrics_table(title, metrics):
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric", style="bold")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.4f}")
+    return table
+
+
+def comparison_table(labels, rows, lower_is_better):
+    table = Table(caption="best value per metric in green; ↓ lower is better", caption_justify="left")
+    table.add_column("metric", style="bold")
+    for label in labels:
+        table.add_column(label, justify="right")
+    for metric, values, best in rows:
+        cells = []
+        for i, value in enumerate(values):
+            text = "–" if value is None else f"{value:.4f}"
+            cells.append(f"[bold green]{text}[/]" if i == best else text)
+        name = metric + (" ↓" if metric in lower_is_better else "")
+        table.add_row(name, *cells)
+    return table
+
+
+@contextlib.contextmanager
+def progress(description, total=None, quiet=False):
+    """A rich progress bar on stderr (hidden when stderr is not a terminal or quiet)."""
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=console, transient=True, disable=quiet or not console.is_terminal) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)

@@ -1,0 +1,33 @@
+"""Reading and writing tables (CSV, Parquet, stdin/stdout), column selection, atomic output."""
+
+from distilkit.io.columns import (
+    ColumnSpec,
+    columns_for_model,
+    feature_matrix,
+    resolve_columns,
+    target_vector,
+)
+from distilkit.io.tables import (
+    TableSink,
+    atomic_path,
+    count_rows,
+    iter_batches,
+    read_table,
+    table_columns,
+    write_table,
+)
+
+__all__ = [
+    "ColumnSpec",
+    "columns_for_model",
+    "TableSink",
+    "atomic_path",
+    "count_rows",
+    "feature_matrix",
+    "iter_batches",
+    "read_table",
+    "resolve_columns",
+    "table_columns",
+    "target_vector",
+    "write_table",
+]

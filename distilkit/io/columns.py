@@ -1,0 +1,113 @@
+"""Choosing target, feature and text columns, and checking they hold usable values."""
+
+import fnmatch
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from distilkit.exceptions import DataError
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """Which columns of a table play which role."""
+
+    features: list
+    target: str | None = None
+    text: str | None = None
+    passthrough: list = field(default_factory=list)
+
+
+def resolve_columns(available, *, target=None, features=None, text=None, passthrough=()):
+    """Resolve column roles against the names present in a table.
+
+    Parameters
+    ----------
+    available : list of str
+        Column names of the table.
+    target : str, default=None
+        Name of the label column.
+    features : str or list of str, default=None
+        Comma-separated names and/or glob patterns (``"emb_*"``); default: every column
+        that is not the target, the text or a passthrough column.
+    text : str, default=None
+        Name of a text column.
+    passthrough : sequence of str
+        Columns carried to the output unchanged (e.g. an id).
+
+    Returns
+    -------
+    ColumnSpec
+    """
+    available = [str(c) for c in available]
+    for role, name in [("target", target), ("text", text), *[("passthrough", p) for p in passthrough]]:
+        if name is not None and name not in available:
+            raise DataError(f"{role} column {name!r} not found (columns: {_preview(available)})")
+    reserved = {target, text, *passthrough}
+    if features is None:
+        chosen = [c for c in available if c not in reserved]
+    else:
+        patterns = features.split(",") if isinstance(features, str) else list(features)
+        chosen = []
+        for pattern in (p.strip() for p in patterns if p.strip()):
+            matches = [c for c in available if fnmatch.fnmatchcase(c, pattern)]
+            if not matches:
+                raise DataError(f"feature column {pattern!r} not found (columns: {_preview(available)})")
+            chosen.extend(m for m in matches if m not in chosen)
+        overlap = reserved.intersection(chosen) - {None}
+        if overlap:
+            raise DataError(f"column {sorted(overlap)[0]!r} cannot be both a feature and the target/text")
+    if not chosen and text is None:
+        raise DataError("no feature columns selected")
+    return ColumnSpec(features=chosen, target=target, text=text, passthrough=list(passthrough))
+
+
+def feature_matrix(frame, features):
+    """The feature columns as a float DataFrame, refusing non-numeric values and NaN."""
+    block = frame[features]
+    for name, dtype in block.dtypes.items():
+        if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype)):
+            raise DataError(f"feature column {name!r} is not numeric (dtype {dtype})")
+    values = block.astype(np.float64)
+    bad = ~np.isfinite(values.to_numpy())
+    if bad.any():
+        column = features[int(np.argmax(bad.any(axis=0)))]
+        count = int(bad[:, features.index(column)].sum())
+        raise DataError(f"feature column {column!r} contains NaN or infinite values ({count} rows)")
+    return values
+
+
+def target_vector(frame, target, min_classes=1):
+    """The label column as a numpy array, refusing missing labels and too few classes."""
+    y = frame[target]
+    missing = int(y.isna().sum())
+    if missing:
+        raise DataError(f"target column {target!r} has {missing} missing values")
+    labels = y.unique()
+    if len(labels) < min_classes:
+        raise DataError(f"target column {target!r} has only one class ({labels[0]!r}); need at least {min_classes}")
+    return y.to_numpy()
+
+
+def _preview(names, limit=8):
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def columns_for_model(available, feature_names, *, features=None, target=None, passthrough=()):
+    """Resolve the columns to score with a fitted model.
+
+    By default the model's own feature names are used and must all be present;
+    ``features`` overrides them (the model then checks the count and names).
+    """
+    if features is None:
+        if feature_names is None:
+            raise DataError("the model was fitted without feature names; pass the feature columns explicitly")
+        missing = [f for f in feature_names if f not in set(map(str, available))]
+        if missing:
+            raise DataError(
+                f"feature column {missing[0]!r} used by the model not found in the data ({len(missing)} missing)"
+            )
+        features = list(feature_names)
+    return resolve_columns(available, target=target, features=features, passthrough=passthrough)

@@ -1,0 +1,189 @@
+"""Table files: CSV or Parquet chosen by extension, ``-`` for CSV on stdin/stdout.
+
+Outputs are written to a temporary file next to the destination and renamed into
+place only once complete, so a failure never leaves a half-written file behind.
+"""
+
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from distilkit.exceptions import DataError
+
+STDIO = "-"
+_CSV = {".csv", ".txt"}
+_PARQUET = {".parquet", ".pq"}
+
+
+def _format_of(path):
+    if str(path) == STDIO:
+        return "csv"
+    suffix = Path(path).suffix.lower()
+    if suffix in _CSV:
+        return "csv"
+    if suffix in _PARQUET:
+        return "parquet"
+    raise DataError(f"{path}: unsupported file type {suffix!r} (use .csv, .parquet or '-')")
+
+
+def _check_readable(path):
+    fmt = _format_of(path)
+    if str(path) != STDIO and not Path(path).is_file():
+        raise DataError(f"{path}: no such file")
+    return fmt
+
+
+def read_table(path, columns=None):
+    """Read a whole CSV/Parquet file (or CSV from stdin when ``path == "-"``).
+
+    Parameters
+    ----------
+    path : str or path-like
+    columns : list of str, default=None
+        Only read these columns (all when None).
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+    """
+    fmt = _check_readable(path)
+    source = sys.stdin if str(path) == STDIO else path
+    try:
+        if fmt == "parquet":
+            frame = pd.read_parquet(source, columns=columns)
+        else:
+            frame = pd.read_csv(source, usecols=columns)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+    if frame.shape[0] == 0:
+        raise DataError(f"{path}: the table has no rows")
+    return frame
+
+
+def table_columns(path):
+    """Column names of a table without reading its rows (stdin is not supported)."""
+    fmt = _check_readable(path)
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        return list(pd.read_csv(path, nrows=0).columns)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+
+
+def count_rows(path):
+    """Number of rows when it is cheap to know (Parquet metadata), else None."""
+    if str(path) != STDIO and _format_of(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    return None
+
+
+def iter_batches(path, columns=None, batch_size=65_536):
+    """Yield DataFrames of at most ``batch_size`` rows, holding one batch in memory.
+
+    Parquet is streamed with pyarrow record batches, CSV (and stdin) with pandas chunks.
+    """
+    fmt = _check_readable(path)
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
+                yield batch.to_pandas()
+        else:
+            source = sys.stdin if str(path) == STDIO else path
+            yield from pd.read_csv(source, usecols=columns, chunksize=batch_size)
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success only."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise DataError(f"{path}: the directory {str(target.parent)!r} does not exist")
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+class TableSink:
+    """Append DataFrames to a CSV/Parquet file, or CSV on stdout for ``"-"``.
+
+    Use as a context manager: the file appears under its name only if the block
+    completes; on an exception the partial output is deleted.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "scores.csv")
+    >>> with TableSink(out) as sink:
+    ...     sink.write(pd.DataFrame({"a": [1, 2]}))
+    >>> pd.read_csv(out).shape
+    (2, 1)
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self._format = _format_of(path)
+
+    def __enter__(self):
+        self._writer = None
+        self._header = True
+        if str(self.path) == STDIO:
+            self._atomic = None
+            self._target = sys.stdout
+        else:
+            self._atomic = atomic_path(self.path)
+            self._target = self._atomic.__enter__()
+        return self
+
+    def write(self, frame):
+        """Append the rows of ``frame`` (same columns on every call)."""
+        if self._format == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self._target, table.schema)
+            self._writer.write_table(table)
+        else:
+            frame.to_csv(self._target, header=self._header, index=False, mode="w" if self._header else "a")
+            self._header = False
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._writer is not None:
+            self._writer.close()
+        if self._atomic is not None:
+            return self._atomic.__exit__(exc_type, exc, tb)
+        self._target.flush()
+        return False
+
+
+def write_table(frame, path):
+    """Write a whole DataFrame atomically (see :class:`TableSink`)."""
+    with TableSink(path) as sink:
+        sink.write(frame)
+
+
+def _first_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

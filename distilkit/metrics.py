@@ -1,0 +1,63 @@
+"""Evaluation metrics of a probabilistic classifier, as a flat dict of floats."""
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    brier_score_loss,
+    f1_score,
+    log_loss,
+    roc_auc_score,
+)
+
+from distilkit.exceptions import DataError
+
+#: Metrics where a smaller value is better; every other metric is better when larger.
+LOWER_IS_BETTER = frozenset({"log_loss", "brier"})
+
+
+def classification_metrics(y_true, proba, classes):
+    """Accuracy, balanced accuracy, macro F1, log loss, Brier and (binary) ROC AUC.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels; every label must be one of ``classes``.
+    proba : ndarray of shape (n_samples, n_classes)
+        Predicted probabilities, columns in the order of ``classes``.
+    classes : array-like of shape (n_classes,)
+        The classifier's ``classes_``.
+
+    Returns
+    -------
+    metrics : dict of str to float
+        ``roc_auc`` is present for binary problems when both classes occur in ``y_true``.
+        ``brier`` is the mean squared error of the positive-class probability for
+        binary problems, and sklearn's multi-class Brier score (squared error summed
+        over classes) otherwise.
+
+    Examples
+    --------
+    >>> m = classification_metrics([0, 1, 1], [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]], [0, 1])
+    >>> round(m["accuracy"], 3), round(m["roc_auc"], 3)
+    (0.667, 1.0)
+    """
+    y_true = np.asarray(y_true)
+    classes = np.asarray(classes)
+    proba = np.asarray(proba, dtype=np.float64)
+    unseen = np.setdiff1d(np.unique(y_true), classes)
+    if unseen.size:
+        raise DataError(f"labels {unseen.tolist()[:5]} were not seen when the model was fitted")
+    y_pred = classes[proba.argmax(axis=1)]
+    metrics = {
+        "accuracy": accuracy_score(y_true, y_pred),
+        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
+        "f1_macro": f1_score(y_true, y_pred, average="macro", labels=classes, zero_division=0),
+        "log_loss": log_loss(y_true, proba, labels=classes),
+        "brier": brier_score_loss(y_true, proba, labels=classes)
+        if len(classes) > 2
+        else brier_score_loss(y_true == classes[1], proba[:, 1]),
+    }
+    if len(classes) == 2 and np.unique(y_true).size == 2:
+        metrics["roc_auc"] = roc_auc_score(y_true == classes[1], proba[:, 1])
+    return {k: float(v) for k, v in metrics.items()}

@@ -1,0 +1,41 @@
+"""Batch scoring: turn a fitted classifier and table batches into prediction tables."""
+
+import numpy as np
+
+from distilkit.io import feature_matrix
+
+
+def prediction_frame(estimator, frame, features, *, passthrough=(), proba=False, prediction_column="prediction"):
+    """Predictions for one table batch.
+
+    Parameters
+    ----------
+    estimator : fitted classifier with ``predict_proba``
+    frame : pandas.DataFrame
+    features : list of str
+        Feature columns, in the order the model expects.
+    passthrough : sequence of str
+        Columns copied to the output first (ids).
+    proba : bool
+        Add one ``proba_<class>`` column per class.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    probabilities = estimator.predict_proba(feature_matrix(frame, features))
+    out = frame[list(passthrough)].reset_index(drop=True)
+    out[prediction_column] = np.asarray(estimator.classes_)[probabilities.argmax(axis=1)]
+    if proba:
+        for j, label in enumerate(estimator.classes_):
+            out[f"proba_{label}"] = probabilities[:, j]
+    return out
+
+
+def score_batches(estimator, batches, features, **options):
+    """Yield :func:`prediction_frame` for each batch of an iterable of DataFrames."""
+    for frame in batches:
+        yield prediction_frame(estimator, frame, features, **options)
+
+
+__all__ = ["prediction_frame", "score_batches"]
