@@ -110,4 +110,13 @@ def columns_for_model(available, feature_names, *, features=None, target=None, p
                 f"feature column {missing[0]!r} used by the model not found in the data ({len(missing)} missing)"
             )
         features = list(feature_names)
-    return resolve_columns(available, target=target, features=features, passthrough=passthrough)
+    spec = resolve_columns(available, target=target, features=features, passthrough=passthrough)
+    if feature_names is not None:
+        if len(spec.features) != len(feature_names):
+            raise DataError(
+                f"{len(spec.features)} feature columns selected but the model expects {len(feature_names)}"
+            )
+        unknown = [f for f in spec.features if f not in set(feature_names)]
+        if unknown:
+            raise DataError(f"feature column {unknown[0]!r} was not used when the model was fitted")
+    return spec

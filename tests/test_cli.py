@@ -1,0 +1,229 @@
+import json
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from distilkit.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def assert_bad_input(result, fragment):
+    """Exit 2, a single 'error:' line naming the problem, no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    assert fragment in lines[0], lines[0]
+    assert "Traceback" not in result.output
+
+
+@pytest.fixture()
+def fitted(tmp_path, digits_files):
+    model = tmp_path / "nb.dkm"
+    result = run("fit", "nbhead", digits_files["train"], "-t", "digit", "-f", "pixel_*", "-o", model)
+    assert result.exit_code == 0, result.output
+    return model
+
+
+def test_fit_evaluate_predict_report(tmp_path, digits_files, fitted):
+    lr = tmp_path / "lr.dkm"
+    assert run("fit", "logreg", digits_files["train"], "-t", "digit", "-f", "pixel_*",
+               "-p", "max_iter=3000", "-p", "C=0.1", "-o", lr).exit_code == 0
+    for model in (fitted, lr):
+        result = run("evaluate", model, digits_files["test"], "--json", tmp_path / f"{model.stem}.json")
+        assert result.exit_code == 0, result.output
+        assert "balanced_accuracy" in result.stderr
+    record = json.loads((tmp_path / "nb.json").read_text())
+    assert record["target"] == "digit" and record["n_samples"] == 597
+    assert set(record["metrics"]) == {"accuracy", "balanced_accuracy", "f1_macro", "log_loss", "brier"}
+    assert record["metrics"]["accuracy"] > 0.8
+
+    result = run("predict", fitted, digits_files["test"], "--proba", "--id-column", "id", "-o", "-")
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(__import__("io").StringIO(result.stdout))
+    assert list(out.columns[:2]) == ["id", "prediction"] and out.shape == (597, 12)
+    np.testing.assert_allclose(out.filter(like="proba_").sum(axis=1), 1.0)
+
+    result = run("report", tmp_path / "nb.json", tmp_path / "lr.json", "--html", tmp_path / "r.html",
+                 "--json", "-")
+    assert result.exit_code == 0, result.output
+    comparison = json.loads(result.stdout)
+    assert comparison["runs"] == ["nb", "lr"] and "accuracy" in comparison["metrics"]
+    page = (tmp_path / "r.html").read_text()
+    assert "<table>" in page and "data:image/png;base64," in page
+
+
+def test_predict_streams_parquet_in_batches(tmp_path, digits_files, fitted, digits_frame):
+    out = tmp_path / "scores.parquet"
+    result = run("predict", fitted, digits_files["train"], "--batch-size", "100", "-o", out)
+    assert result.exit_code == 0, result.output
+    table = pq.ParquetFile(out)
+    assert table.metadata.num_rows == 1200 and table.num_row_groups == 12
+
+
+def test_csv_on_stdin(tmp_path, fitted, digits_frame):
+    text = digits_frame.iloc[:50].to_csv(index=False)
+    result = run("predict", fitted, "-", input=text)
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.strip().splitlines()) == 51
+    result = run("evaluate", fitted, "-", input=text)
+    assert result.exit_code == 0, result.output
+
+
+def test_help_shows_examples_and_is_fast():
+    for command in ["fit", "evaluate", "predict", "report"]:
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Example: distilkit " + command in result.stdout
+    # --help must not import torch, skorch or pandas.
+    probe = "import sys; from distilkit.cli import app; print(sorted({'torch','skorch','pandas'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.fixture()
+def bad_tables(tmp_path, tiny_frame):
+    tables = {}
+    tables["ok"] = tmp_path / "ok.csv"
+    tiny_frame.to_csv(tables["ok"], index=False)
+    nan = tiny_frame.copy()
+    nan.loc[3, "b"] = np.nan
+    tables["nan"] = tmp_path / "nan.csv"
+    nan.to_csv(tables["nan"], index=False)
+    text = tiny_frame.copy()
+    text["c"] = "word"
+    tables["text"] = tmp_path / "text.parquet"
+    text.to_parquet(tables["text"])
+    one = tiny_frame.assign(label="pos")
+    tables["one_class"] = tmp_path / "one.csv"
+    one.to_csv(tables["one_class"], index=False)
+    tables["corrupt"] = tmp_path / "corrupt.parquet"
+    tables["corrupt"].write_bytes(b"PAR1 this is not parquet")
+    tables["empty"] = tmp_path / "empty.csv"
+    tables["empty"].write_text("a,b,c,label\n")
+    tables["json"] = tmp_path / "data.json"
+    tables["json"].write_text("{}")
+    return tables
+
+
+@pytest.mark.parametrize(
+    "table, extra, fragment",
+    [
+        ("missing", [], "no such file"),
+        ("json", [], "unsupported file type"),
+        ("corrupt", [], "cannot read as parquet"),
+        ("empty", [], "has no rows"),
+        ("ok", ["-t", "nope"], "target column 'nope' not found"),
+        ("ok", ["-f", "a,zz"], "feature column 'zz' not found"),
+        ("nan", [], "feature column 'b' contains NaN"),
+        ("text", [], "feature column 'c' is not numeric"),
+        ("one_class", [], "only one class"),
+        ("ok", ["-p", "var_smoothing=-1"], "'var_smoothing' parameter of NaiveBayesHead"),
+        ("ok", ["-p", "scaler=zscore"], "'scaler' parameter"),
+        ("ok", ["-p", "bogus=1"], "unknown parameter 'bogus'"),
+        ("ok", ["-p", "novalue"], "not of the form key=value"),
+    ],
+)
+def test_fit_bad_input(tmp_path, bad_tables, table, extra, fragment):
+    data = bad_tables.get(table, tmp_path / "missing.csv")
+    target = [] if "-t" in extra else ["-t", "label"]
+    out = tmp_path / "m.dkm"
+    assert_bad_input(run("fit", "nbhead", data, *target, *extra, "-o", out), fragment)
+    assert not out.exists()
+
+
+def test_fit_unknown_estimator_and_missing_output_dir(tmp_path, bad_tables):
+    assert_bad_input(run("fit", "xgboost", bad_tables["ok"], "-t", "label", "-o", tmp_path / "m.dkm"),
+                     "unknown estimator 'xgboost'")
+    assert_bad_input(run("fit", "nbhead", bad_tables["ok"], "-t", "label", "-o", tmp_path / "no/dir/m.dkm"),
+                     "does not exist")
+
+
+@pytest.fixture()
+def tiny_model(tmp_path, bad_tables):
+    model = tmp_path / "tiny.dkm"
+    assert run("fit", "nbhead", bad_tables["ok"], "-t", "label", "-o", model).exit_code == 0
+    return model
+
+
+@pytest.fixture()
+def bad_models(tmp_path, tiny_model):
+    import pickle
+
+    models = {"missing": tmp_path / "absent.dkm", "pickle": tmp_path / "pickle.dkm",
+              "corrupt": tmp_path / "corrupt.dkm", "foreign": tmp_path / "foreign.dkm"}
+    models["pickle"].write_bytes(pickle.dumps({"a": 1}))
+    models["corrupt"].write_bytes(tiny_model.read_bytes()[:200])
+    with zipfile.ZipFile(models["foreign"], "w") as archive:
+        archive.writestr("meta.json", json.dumps({"format": "other"}))
+    return models
+
+
+@pytest.mark.parametrize(
+    "model, fragment",
+    [("missing", "no such model file"), ("pickle", "not a zip archive"),
+     ("corrupt", "model file"), ("foreign", "not a distilkit model file")],
+)
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_bad_model_files(tmp_path, bad_models, bad_tables, command, model, fragment):
+    out = tmp_path / "out.csv"
+    extra = ["-o", out] if command == "predict" else []
+    assert_bad_input(run(command, bad_models[model], bad_tables["ok"], *extra), fragment)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "table, extra, fragment",
+    [
+        ("nan", [], "feature column 'b' contains NaN"),
+        ("text", [], "feature column 'c' is not numeric"),
+        ("ok", ["-f", "a,b"], "2 feature columns selected but the model expects 3"),
+        ("ok", ["-f", "a,b,zz"], "feature column 'zz' not found"),
+        ("missing", [], "no such file"),
+    ],
+)
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_scoring_bad_input(tmp_path, tiny_model, bad_tables, command, table, extra, fragment):
+    data = bad_tables.get(table, tmp_path / "missing.csv")
+    out = tmp_path / "out.parquet"
+    outputs = ["-o", out] if command == "predict" else ["--json", tmp_path / "m.json"]
+    assert_bad_input(run(command, tiny_model, data, *extra, *outputs), fragment)
+    assert not out.exists() and not (tmp_path / "m.json").exists()
+
+
+def test_predict_wrong_feature_count(tmp_path, tiny_model, tiny_frame):
+    tiny_frame.drop(columns="c").to_csv(tmp_path / "two.csv", index=False)
+    assert_bad_input(run("predict", tiny_model, tmp_path / "two.csv"), "feature column 'c' used by the model")
+
+
+def test_predict_failure_in_a_late_batch_leaves_no_output(tmp_path, tiny_model, tiny_frame):
+    broken = tiny_frame.copy()
+    broken.loc[55, "a"] = np.nan
+    broken.to_parquet(tmp_path / "late.parquet")
+    out = tmp_path / "scores.parquet"
+    assert_bad_input(run("predict", tiny_model, tmp_path / "late.parquet", "--batch-size", "10", "-o", out),
+                     "contains NaN")
+    assert not out.exists() and list(tmp_path.glob(".scores*")) == []
+
+
+def test_evaluate_unseen_labels(tmp_path, tiny_model, tiny_frame):
+    tiny_frame.assign(label="other").to_csv(tmp_path / "other.csv", index=False)
+    assert_bad_input(run("evaluate", tiny_model, tmp_path / "other.csv"), "were not seen when the model was fitted")
+
+
+def test_report_bad_input(tmp_path):
+    (tmp_path / "x.json").write_text("not json")
+    (tmp_path / "y.json").write_text('{"hello": 1}')
+    assert_bad_input(run("report", tmp_path / "x.json"), "not a JSON file")
+    assert_bad_input(run("report", tmp_path / "y.json"), "not a distilkit metrics file")
+    assert_bad_input(run("report", tmp_path / "z.json"), "no such file")
