@@ -29,15 +29,19 @@ $(VADER_SDIST): | $(PY)
 test: install
 	$(PY) -m pytest
 
-# The main job: real embeddings of real reviews -> fit -> evaluate -> report table.
-demo: install-text $(VADER_SDIST)
-	mkdir -p $(DEMO)
-	$(PY) examples/vader_embeddings.py --dataset amazonReviewSnippets --sdist $(VADER_SDIST) --out-dir $(DEMO)
-	$(VENV)/bin/distilkit fit nbhead $(DEMO)/train.parquet --target label --features 'emb_*' -o $(DEMO)/nbhead.dkm
-	$(VENV)/bin/distilkit fit nbhead $(DEMO)/train.parquet --target label --features 'emb_*' -p scaler=minmax -o $(DEMO)/nbhead_minmax.dkm
-	$(VENV)/bin/distilkit evaluate $(DEMO)/nbhead.dkm $(DEMO)/test.parquet --target label --json $(DEMO)/nbhead.json
-	$(VENV)/bin/distilkit evaluate $(DEMO)/nbhead_minmax.dkm $(DEMO)/test.parquet --target label --json $(DEMO)/nbhead_minmax.json
-	$(VENV)/bin/distilkit report $(DEMO)/nbhead.json $(DEMO)/nbhead_minmax.json --html $(DEMO)/report.html
+# The main job: frozen MiniLM embeddings of real Amazon review snippets -> NaiveBayesHead
+# and LogisticRegression, 16 shots per class and the full training split -> one report table.
+DK := $(VENV)/bin/distilkit
+$(DEMO)/train.parquet: $(VADER_SDIST) examples/vader_embeddings.py | install-text
+	$(PY) examples/vader_embeddings.py --sdist $(VADER_SDIST) --out-dir $(DEMO) --shots 16
+
+demo: install-text $(DEMO)/train.parquet
+	@for split in train_16shot train; do for est in nbhead logreg; do \
+	  $(DK) fit $$est $(DEMO)/$$split.parquet --target label --features 'emb_*' -o $(DEMO)/$$est-$$split.dkm -q && \
+	  $(DK) evaluate $(DEMO)/$$est-$$split.dkm $(DEMO)/test.parquet --name $$est-$$split \
+	    --json $(DEMO)/$$est-$$split.json -q || exit 2; done; done
+	$(DK) report $(DEMO)/nbhead-train_16shot.json $(DEMO)/logreg-train_16shot.json \
+	  $(DEMO)/nbhead-train.json $(DEMO)/logreg-train.json --html $(DEMO)/report.html
 
 bench: install-text $(VADER_SDIST)
 	$(PY) benchmarks/bench_nb_head.py --sdist $(VADER_SDIST)

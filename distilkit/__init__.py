@@ -8,7 +8,8 @@ __version__ = "0.1.0"
 # --help, never pays for torch or skorch.
 _LAZY = {
     "NaiveBayesHead": "distilkit.heads.naive_bayes",
-    "SentenceEncoder": "distilkit.encoders",
+    "encode_texts": "distilkit.encoders",
+    "load_vader": "distilkit.datasets",
     "save_model": "distilkit.model_files",
     "load_model": "distilkit.model_files",
 }

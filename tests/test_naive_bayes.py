@@ -160,3 +160,28 @@ def test_linear_form_equals_gaussian_log_density_differences(means, var, x):
     quadratic = log_prior - 0.5 * (((x - means) ** 2) / var).sum(1)
     # Equal up to the class-independent term -1/2 sum x^2 / sigma^2.
     np.testing.assert_allclose(linear - linear[0], quadratic - quadratic[0], rtol=1e-7, atol=1e-4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 4)), elements=finite),
+    offset=st.floats(-1e4, 1e4),
+    block_rows=st.integers(1, 7),
+    seed=st.integers(0, 2**16),
+)
+def test_blockwise_class_statistics_equal_numpy(data, offset, block_rows, seed):
+    from distilkit.heads.naive_bayes import class_statistics
+
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 3, len(data))
+    weights = rng.uniform(0.5, 2.0, len(data))
+    X = data + offset
+    count, mean, var = class_statistics(X, codes, weights, 3, block_rows=block_rows)
+    for k in range(3):
+        rows = codes == k
+        assert count[k] == pytest.approx(weights[rows].sum())
+        if rows.any():
+            want_mean = np.average(X[rows], axis=0, weights=weights[rows])
+            want_var = np.average((X[rows] - want_mean) ** 2, axis=0, weights=weights[rows])
+            np.testing.assert_allclose(mean[k], want_mean, rtol=1e-9, atol=1e-7)
+            np.testing.assert_allclose(var[k], want_var, rtol=1e-6, atol=1e-6)

@@ -11,6 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 console = Console(stderr=True)
+if not console.is_terminal:
+    # Logs and CI captures have no width; 80 columns would squeeze comparison tables.
+    console.width = 160
 
 #: Exit code for bad input of any kind (Click uses 2 for usage errors too).
 EXIT_BAD_INPUT = 2

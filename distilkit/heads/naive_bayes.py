@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
 
 __all__ = [
     "NaiveBayesHead",
+    "class_statistics",
     "merge_class_statistics",
     "pooled_diagonal_linear_form",
 ]
@@ -63,6 +64,49 @@ def merge_class_statistics(count_a, mean_a, var_a, count_b, mean_b, var_b):
     )
     var = m2 / safe
     return count, mean, var
+
+
+def class_statistics(X, codes, weights, n_classes, block_rows=512):
+    """Per-class weighted counts, means and population variances of ``X``.
+
+    Rows are processed in blocks converted to float64, so a float32 input is never
+    copied whole; sums are taken around a per-feature shift (the first block's mean)
+    so that ``E[x^2] - E[x]^2`` does not cancel catastrophically.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    codes : ndarray of shape (n_samples,)
+        Class index of each row, in ``0 .. n_classes - 1``.
+    weights : ndarray of shape (n_samples,)
+    n_classes : int
+    block_rows : int, default=512
+        Small enough for a block to stay in cache, which matters more than BLAS here.
+
+    Returns
+    -------
+    count : ndarray of shape (n_classes,)
+    mean, var : ndarrays of shape (n_classes, n_features)
+        Zero for classes without weight.
+    """
+    n_samples, n_features = X.shape
+    shift = np.asarray(X[:block_rows], dtype=np.float64).mean(axis=0) if n_samples else np.zeros(n_features)
+    count = np.bincount(codes, weights=weights, minlength=n_classes).astype(np.float64)
+    first = np.zeros((n_classes, n_features))
+    second = np.zeros((n_classes, n_features))
+    for start in range(0, n_samples, block_rows):
+        rows = slice(start, start + block_rows)
+        centred = np.array(X[rows], dtype=np.float64)
+        centred -= shift
+        membership = np.zeros((centred.shape[0], n_classes))
+        membership[np.arange(centred.shape[0]), codes[rows]] = weights[rows]
+        first += membership.T @ centred
+        centred **= 2
+        second += membership.T @ centred
+    safe = np.where(count > 0, count, 1.0)[:, None]
+    offset = first / safe
+    var = np.maximum(second / safe - offset**2, 0.0)
+    return count, np.where(count[:, None] > 0, offset + shift, 0.0), var
 
 
 def pooled_diagonal_linear_form(means, pooled_var, log_prior):
@@ -241,7 +285,7 @@ class NaiveBayesHead(LinearClassifierMixin, BaseEstimator):
         first_call = reset or _check_partial_fit_first_call(self, classes)
         if reset:
             self.classes_ = np.unique(classes)
-        X, y = validate_data(self, X, y, reset=first_call, dtype=np.float64)
+        X, y = validate_data(self, X, y, reset=first_call, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         sample_weight = _check_sample_weight(sample_weight, X)
         n_classes, n_features = len(self.classes_), X.shape[1]
@@ -264,20 +308,16 @@ class NaiveBayesHead(LinearClassifierMixin, BaseEstimator):
                 f"initial classes {self.classes_.tolist()}"
             )
         codes = np.searchsorted(self.classes_, y)
-        count = np.bincount(codes, weights=sample_weight, minlength=n_classes)
-        safe = np.where(count > 0, count, 1.0)[:, None]
-        onehot_w = np.zeros((X.shape[0], n_classes))
-        onehot_w[np.arange(X.shape[0]), codes] = sample_weight
-        mean = onehot_w.T @ X / safe
-        var = onehot_w.T @ (X - mean[codes]) ** 2 / safe
+        chunk = class_statistics(X, codes, sample_weight, n_classes)
         self.class_count_, self.theta_, self.var_ = merge_class_statistics(
-            self.class_count_, self.theta_, self.var_, count, mean, var
+            self.class_count_, self.theta_, self.var_, *chunk
         )
         # Zero-weight rows are absent from the data as far as the model is concerned.
-        weighted_rows = X[sample_weight > 0]
+        positive = sample_weight > 0
+        weighted_rows = X if positive.all() else X[positive]
         if weighted_rows.shape[0]:
-            self.data_min_ = np.minimum(self.data_min_, weighted_rows.min(axis=0))
-            self.data_max_ = np.maximum(self.data_max_, weighted_rows.max(axis=0))
+            self.data_min_ = np.minimum(self.data_min_, weighted_rows.min(axis=0).astype(np.float64))
+            self.data_max_ = np.maximum(self.data_max_, weighted_rows.max(axis=0).astype(np.float64))
         self._update_linear_form()
         return self
 
