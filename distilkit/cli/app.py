@@ -152,7 +152,7 @@ def predict(
         Optional[list[str]], typer.Option("--id-column", help="Column copied to the output (repeatable).")
     ] = None,
     features: Features = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Rows scored at a time (bounds memory).")] = 65_536,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows scored at a time (bounds memory).")] = 16_384,
     quiet: Quiet = False,
 ):
     """Score a table with a model, streaming it in batches so memory stays bounded."""

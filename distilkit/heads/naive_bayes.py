@@ -383,8 +383,8 @@ class NaiveBayesHead(LinearClassifierMixin, BaseEstimator):
             Columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        scores = X @ self.coef_.T + self.intercept_
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        scores = X @ self.coef_.T.astype(X.dtype, copy=False) + self.intercept_
         if len(self.classes_) == 2:
             return np.hstack([np.zeros_like(scores), scores])
         return scores

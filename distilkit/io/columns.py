@@ -64,17 +64,19 @@ def resolve_columns(available, *, target=None, features=None, text=None, passthr
 
 
 def feature_matrix(frame, features):
-    """The feature columns as a float DataFrame, refusing non-numeric values and NaN."""
+    """The feature columns as a float DataFrame, refusing non-numeric values, NaN and infinity."""
     block = frame[features]
     for name, dtype in block.dtypes.items():
         if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype)):
             raise DataError(f"feature column {name!r} is not numeric (dtype {dtype})")
-    values = block.astype(np.float64)
-    bad = ~np.isfinite(values.to_numpy())
-    if bad.any():
-        column = features[int(np.argmax(bad.any(axis=0)))]
-        count = int(bad[:, features.index(column)].sum())
-        raise DataError(f"feature column {column!r} contains NaN or infinite values ({count} rows)")
+    # Floats keep their width (float32 embeddings stay float32): batch scoring memory
+    # is dominated by copies of the feature block.
+    values = block if all(pd.api.types.is_float_dtype(d) for d in block.dtypes) else block.astype(np.float64)
+    finite = np.isfinite(values.to_numpy())
+    if not finite.all():
+        position = int(np.argmax(~finite.all(axis=0)))
+        count = int((~finite[:, position]).sum())
+        raise DataError(f"feature column {features[position]!r} contains NaN or infinite values ({count} rows)")
     return values
 
 

@@ -96,7 +96,9 @@ def iter_batches(path, columns=None, batch_size=65_536):
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            parquet = pq.ParquetFile(path)
+            # pyarrow's defaults pre-buffer whole row groups (1M rows each when written by
+            # pandas): buffered column reads keep memory at one batch whatever the file.
+            parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 16)
             for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
                 yield batch.to_pandas()
         else:

@@ -1,0 +1,181 @@
+"""k-shot accuracy and fit time of NaiveBayesHead against sklearn's linear/generative heads.
+
+Datasets: sklearn ``digits`` (64 pixel features) and frozen MiniLM embeddings (384-d)
+of the VADER movie-review snippets (binary sentiment). For each k in {1, 2, 4, 8, 16, 32}
+labelled rows per class are drawn from a training pool (20 repeats, seeded) and every
+head is scored on a fixed held-out test half. Also times fitting on 50,000 x 768 float32.
+
+    python benchmarks/bench_nb_head.py --sdist data/vendor/vaderSentiment-3.3.2.tar.gz
+
+Prints a table and writes benchmarks/results/nb_head.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from sklearn.datasets import load_digits
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.naive_bayes import GaussianNB
+
+from distilkit import NaiveBayesHead, encode_texts, load_vader
+
+HERE = Path(__file__).resolve().parent
+SHOTS = (1, 2, 4, 8, 16, 32)
+
+
+def logistic_regression(k, seed):
+    """C tuned by stratified CV on the shots when there are at least 2 per class."""
+    if k < 2:
+        return LogisticRegression(max_iter=2000)
+    folds = StratifiedKFold(n_splits=min(k, 5), shuffle=True, random_state=seed)
+    return LogisticRegressionCV(Cs=np.logspace(-3, 3, 7), cv=folds, max_iter=2000, use_legacy_attributes=False,
+                                l1_ratios=(0.0,), scoring="accuracy")
+
+
+METHODS = {
+    "NaiveBayesHead": lambda k, seed: NaiveBayesHead(),
+    "NaiveBayesHead(minmax)": lambda k, seed: NaiveBayesHead(scaler="minmax"),
+    "LogisticRegression(CV C)": logistic_regression,
+    "GaussianNB": lambda k, seed: GaussianNB(),
+    "LDA(lsqr, auto shrinkage)": lambda k, seed: LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+}
+
+
+def movie_embeddings(sdist, cache_dir):
+    cache = cache_dir / "movies_minilm.npz"
+    if cache.exists():
+        stored = np.load(cache)
+        return stored["X"], stored["y"]
+    frame = load_vader("movieReviewSnippets", sdist)
+    X = encode_texts(frame["text"], "minilm", progress=True)
+    y = frame["label"].to_numpy()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, X=X, y=y)
+    return X, y
+
+
+def k_shot_indices(y_pool, k, rng):
+    return np.concatenate([rng.choice(np.flatnonzero(y_pool == c), k, replace=False) for c in np.unique(y_pool)])
+
+
+def k_shot_accuracy(X, y, repeats, seed):
+    X_pool, X_test, y_pool, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=seed)
+    results = {}
+    for k in SHOTS:
+        scores = {name: [] for name in METHODS}
+        for repeat in range(repeats):
+            rng = np.random.default_rng([seed, k, repeat])
+            shots = k_shot_indices(y_pool, k, rng)
+            for name, make in METHODS.items():
+                try:
+                    model = make(k, repeat).fit(X_pool[shots], y_pool[shots])
+                    scores[name].append(float(np.mean(model.predict(X_test) == y_test)))
+                except (ValueError, np.linalg.LinAlgError) as exc:
+                    scores[name].append(None)
+                    print(f"  {name} failed at k={k}: {str(exc).splitlines()[0]}")
+        results[k] = {
+            name: summary(values) for name, values in scores.items()
+        }
+        print(f"  k={k}: " + ", ".join(f"{n} {r['mean']:.3f}" for n, r in results[k].items() if r["mean"] is not None))
+    return {"n_pool": len(y_pool), "n_test": len(y_test), "n_features": X.shape[1], "shots": results}
+
+
+def summary(values):
+    ok = [v for v in values if v is not None]
+    if not ok:
+        return {"mean": None, "std": None, "n": 0, "failed": len(values)}
+    return {"mean": float(np.mean(ok)), "std": float(np.std(ok)), "n": len(ok), "failed": len(values) - len(ok)}
+
+
+def fit_times(n_samples=50_000, n_features=768, n_classes=10, repeats=5, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n_samples)
+    means = rng.normal(size=(n_classes, n_features)).astype(np.float32)
+    X = (means[y] + rng.normal(scale=3.0, size=(n_samples, n_features))).astype(np.float32)
+    times = {}
+    for name, make, runs in [
+        ("NaiveBayesHead", lambda: NaiveBayesHead(), repeats),
+        ("GaussianNB", lambda: GaussianNB(), repeats),
+        ("LogisticRegression", lambda: LogisticRegression(max_iter=100), 1),
+        ("LDA(lsqr, auto shrinkage)", lambda: LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"), 1),
+    ]:
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            make().fit(X, y)
+            samples.append(time.perf_counter() - start)
+        times[name] = {"median_s": float(np.median(samples)), "runs": runs}
+        print(f"  fit {name}: {times[name]['median_s']:.3f} s")
+    return {"shape": [n_samples, n_features], "dtype": "float32", "n_classes": n_classes, "seconds": times}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sdist", required=True, help="vaderSentiment-3.3.2.tar.gz")
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "nb_head.json")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
+
+    print("digits")
+    digits = k_shot_accuracy(*load_digits(return_X_y=True), args.repeats, args.seed)
+    print("VADER movie snippets, MiniLM embeddings")
+    movies = k_shot_accuracy(*movie_embeddings(args.sdist, HERE / "cache"), args.repeats, args.seed)
+    print("fit time, 50,000 x 768 float32, 10 classes")
+    timing = fit_times()
+
+    seconds = timing["seconds"]
+    nb, lr = seconds["NaiveBayesHead"]["median_s"], seconds["LogisticRegression"]["median_s"]
+    result = {
+        "benchmark": "nb_head",
+        "repeats": args.repeats,
+        "seed": args.seed,
+        "datasets": {"digits": digits, "vader_movies_minilm": movies},
+        "fit_time": timing,
+        "targets": {"nb_fit_under_0.5s": nb < 0.5, "nb_speedup_vs_logreg": lr / nb, "speedup_at_least_20x": lr / nb >= 20},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "omp_num_threads": os.environ.get("OMP_NUM_THREADS")},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+    console = Console(width=160)
+    for label, data in [("digits (10 classes, 64 features)", digits),
+                        ("VADER movies, MiniLM embeddings (2 classes, 384 features)", movies)]:
+        table = Table(title=f"k-shot test accuracy, {label}, mean ± std over {args.repeats} draws",
+                      title_justify="left")
+        table.add_column("k / class", justify="right")
+        for name in METHODS:
+            table.add_column(name, justify="right")
+        for k, row in data["shots"].items():
+            best = max(r["mean"] for r in row.values() if r["mean"] is not None)
+            cells = []
+            for r in row.values():
+                text = "failed" if r["mean"] is None else f"{r['mean']:.3f} ± {r['std']:.3f}"
+                cells.append(f"[bold]{text}[/]" if r["mean"] == best else text)
+            table.add_row(str(k), *cells)
+        console.print(table)
+    table = Table(title="fit time, 50,000 x 768 float32, 10 classes", title_justify="left")
+    table.add_column("estimator")
+    table.add_column("seconds", justify="right")
+    for name, t in seconds.items():
+        table.add_row(name, f"{t['median_s']:.3f}")
+    console.print(table)
+    console.print(f"NaiveBayesHead is {lr / nb:.0f}x faster than LogisticRegression; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
