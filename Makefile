@@ -26,7 +26,7 @@ $(VADER_SDIST): | $(PY)
 	mkdir -p $(dir $@)
 	$(PIP) download --no-deps --no-binary :all: vadersentiment==3.3.2 -d $(dir $@)
 
-test: install
+test: install-text
 	$(PY) -m pytest
 
 # The main job: frozen MiniLM embeddings of real Amazon review snippets -> NaiveBayesHead

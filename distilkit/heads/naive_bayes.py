@@ -66,12 +66,13 @@ def merge_class_statistics(count_a, mean_a, var_a, count_b, mean_b, var_b):
     return count, mean, var
 
 
-def class_statistics(X, codes, weights, n_classes, block_rows=512):
+def class_statistics(X, codes, weights, n_classes, block_rows=1024):
     """Per-class weighted counts, means and population variances of ``X``.
 
-    Rows are processed in blocks converted to float64, so a float32 input is never
-    copied whole; sums are taken around a per-feature shift (the first block's mean)
-    so that ``E[x^2] - E[x]^2`` does not cancel catastrophically.
+    Rows are processed in small blocks in the input's float width (a float32 input is
+    neither copied whole nor widened; block sums are accumulated in float64), around a
+    per-feature shift (the first block's mean) so that ``E[x^2] - E[x]^2`` does not
+    cancel catastrophically. float64 input gives float64-exact statistics.
 
     Parameters
     ----------
@@ -80,7 +81,7 @@ def class_statistics(X, codes, weights, n_classes, block_rows=512):
         Class index of each row, in ``0 .. n_classes - 1``.
     weights : ndarray of shape (n_samples,)
     n_classes : int
-    block_rows : int, default=512
+    block_rows : int, default=1024
         Small enough for a block to stay in cache, which matters more than BLAS here.
 
     Returns
@@ -90,15 +91,16 @@ def class_statistics(X, codes, weights, n_classes, block_rows=512):
         Zero for classes without weight.
     """
     n_samples, n_features = X.shape
+    work = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     shift = np.asarray(X[:block_rows], dtype=np.float64).mean(axis=0) if n_samples else np.zeros(n_features)
+    work_shift = shift.astype(work)
     count = np.bincount(codes, weights=weights, minlength=n_classes).astype(np.float64)
     first = np.zeros((n_classes, n_features))
     second = np.zeros((n_classes, n_features))
     for start in range(0, n_samples, block_rows):
         rows = slice(start, start + block_rows)
-        centred = np.array(X[rows], dtype=np.float64)
-        centred -= shift
-        membership = np.zeros((centred.shape[0], n_classes))
+        centred = np.subtract(X[rows], work_shift, dtype=work)
+        membership = np.zeros((centred.shape[0], n_classes), dtype=work)
         membership[np.arange(centred.shape[0]), codes[rows]] = weights[rows]
         first += membership.T @ centred
         centred **= 2
