@@ -45,6 +45,8 @@ def classification_metrics(y_true, proba, classes):
     y_true = np.asarray(y_true)
     classes = np.asarray(classes)
     proba = np.asarray(proba, dtype=np.float64)
+    # Models computing in float32 return rows that sum to 1 only to ~1e-7.
+    proba = proba / proba.sum(axis=1, keepdims=True)
     unseen = np.setdiff1d(np.unique(y_true), classes)
     if unseen.size:
         raise DataError(f"labels {unseen.tolist()[:5]} were not seen when the model was fitted")

@@ -227,3 +227,10 @@ def test_report_bad_input(tmp_path):
     assert_bad_input(run("report", tmp_path / "x.json"), "not a JSON file")
     assert_bad_input(run("report", tmp_path / "y.json"), "not a distilkit metrics file")
     assert_bad_input(run("report", tmp_path / "z.json"), "no such file")
+
+
+def test_library_warnings_are_one_line(tmp_path, bad_tables):
+    result = run("fit", "logreg", bad_tables["ok"], "-t", "label", "-p", "max_iter=1", "-o", tmp_path / "m.dkm", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: ConvergenceWarning: lbfgs failed to converge")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,6 +1,7 @@
 """Typer commands. Heavy libraries are imported inside commands so --help answers at once."""
 
 import time
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
@@ -14,6 +15,7 @@ from distilkit.cli.render import (
     key_value_table,
     metrics_table,
     progress,
+    show_warning,
     user_errors,
 )
 from distilkit.registry import ESTIMATORS
@@ -50,6 +52,7 @@ def _root(
     ] = False,
 ):
     """Classifiers for few classes, few labels, rare outcomes and imbalanced metrics."""
+    warnings.showwarning = show_warning
 
 
 @app.command(

@@ -43,6 +43,13 @@ def user_errors(command):
     return wrapper
 
 
+def show_warning(message, category, filename, lineno, file=None, line=None):
+    """``warnings.showwarning`` for the CLI: one line on stderr, no source echo."""
+    text = str(message).strip().splitlines()
+    console.print(f"[yellow]warning:[/] {category.__name__}: {text[0] if text else ''}", highlight=False,
+                  soft_wrap=True)
+
+
 def key_value_table(title, rows):
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")

@@ -386,7 +386,8 @@ class NaiveBayesHead(LinearClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        scores = X @ self.coef_.T.astype(X.dtype, copy=False) + self.intercept_
+        # float64 weights make the product float64 even for float32 embeddings.
+        scores = X @ self.coef_.T + self.intercept_
         if len(self.classes_) == 2:
             return np.hstack([np.zeros_like(scores), scores])
         return scores
