@@ -185,3 +185,19 @@ def test_blockwise_class_statistics_equal_numpy(data, offset, block_rows, seed):
             want_var = np.average((X[rows] - want_mean) ** 2, axis=0, weights=weights[rows])
             np.testing.assert_allclose(mean[k], want_mean, rtol=1e-9, atol=1e-7)
             np.testing.assert_allclose(var[k], want_var, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("scaler", [None, "minmax"])
+def test_float32_input_with_tiny_features_matches_float64(scaler):
+    # Real MiniLM embeddings have dimensions of magnitude 1e-33: their squares underflow
+    # in float32, which once made the min-max head divide by a zero variance.
+    rng = np.random.default_rng(0)
+    X = rng.normal(scale=0.1, size=(64, 6))
+    X[:, 2] *= 1e-32
+    y = np.repeat([0, 1], 32)
+    X[y == 1, 2] += 1e-33
+    X32 = X.astype(np.float32)
+    a = NaiveBayesHead(scaler=scaler).fit(X32, y)
+    b = NaiveBayesHead(scaler=scaler).fit(X32.astype(np.float64), y)
+    np.testing.assert_allclose(a.var_, b.var_, rtol=1e-6)
+    np.testing.assert_allclose(a.predict_proba(X32), b.predict_proba(X32), atol=1e-6)

@@ -69,10 +69,10 @@ def merge_class_statistics(count_a, mean_a, var_a, count_b, mean_b, var_b):
 def class_statistics(X, codes, weights, n_classes, block_rows=1024):
     """Per-class weighted counts, means and population variances of ``X``.
 
-    Rows are processed in small blocks in the input's float width (a float32 input is
-    neither copied whole nor widened; block sums are accumulated in float64), around a
+    Rows are processed in small blocks widened to float64 (a float32 input is never
+    copied whole; squares of tiny float32 features would underflow), around a
     per-feature shift (the first block's mean) so that ``E[x^2] - E[x]^2`` does not
-    cancel catastrophically. float64 input gives float64-exact statistics.
+    cancel catastrophically.
 
     Parameters
     ----------
@@ -91,16 +91,14 @@ def class_statistics(X, codes, weights, n_classes, block_rows=1024):
         Zero for classes without weight.
     """
     n_samples, n_features = X.shape
-    work = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     shift = np.asarray(X[:block_rows], dtype=np.float64).mean(axis=0) if n_samples else np.zeros(n_features)
-    work_shift = shift.astype(work)
     count = np.bincount(codes, weights=weights, minlength=n_classes).astype(np.float64)
     first = np.zeros((n_classes, n_features))
     second = np.zeros((n_classes, n_features))
     for start in range(0, n_samples, block_rows):
         rows = slice(start, start + block_rows)
-        centred = np.subtract(X[rows], work_shift, dtype=work)
-        membership = np.zeros((centred.shape[0], n_classes), dtype=work)
+        centred = np.subtract(X[rows], shift, dtype=np.float64)
+        membership = np.zeros((centred.shape[0], n_classes))
         membership[np.arange(centred.shape[0]), codes[rows]] = weights[rows]
         first += membership.T @ centred
         centred **= 2
