@@ -44,7 +44,8 @@ demo: install-text $(DEMO)/train.parquet
 	  $(DEMO)/nbhead-train.json $(DEMO)/logreg-train.json --html $(DEMO)/report.html
 
 bench: install-text $(VADER_SDIST)
-	$(PY) benchmarks/bench_nb_head.py --sdist $(VADER_SDIST)
+	OMP_NUM_THREADS=2 $(PY) benchmarks/bench_nb_head.py --sdist $(VADER_SDIST)
+	$(PY) benchmarks/bench_predict_memory.py
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache
