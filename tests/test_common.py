@@ -3,8 +3,14 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from distilkit import NaiveBayesHead
+from distilkit.classifiers.anyloss import AnyLossClassifier
 
-ESTIMATORS = [NaiveBayesHead(), NaiveBayesHead(scaler="minmax", smoothing="relative")]
+ESTIMATORS = [
+    NaiveBayesHead(),
+    NaiveBayesHead(scaler="minmax", smoothing="relative"),
+    AnyLossClassifier(metric="f1", amplifier=30.0, max_epochs=20, random_state=0),
+    AnyLossClassifier(metric="gmean", hidden_layer_sizes=(8,), max_epochs=20, random_state=0),
+]
 
 
 def expected_failed_checks(estimator):

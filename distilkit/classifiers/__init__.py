@@ -1,0 +1,1 @@
+"""Classifiers trained on what the user actually measures."""

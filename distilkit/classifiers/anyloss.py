@@ -1,0 +1,198 @@
+"""AnyLossClassifier: a network trained directly on F1, G-mean, balanced accuracy, MCC..."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from distilkit.losses.anyloss import METRICS
+from distilkit.neural.base import NeuralClassifierBase
+
+_OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD"}
+#: Below this, BatchNorm statistics and the batch confusion matrix are too noisy.
+MIN_BATCH_ROWS = 16
+
+
+class AnyLossClassifier(NeuralClassifierBase):
+    """A neural classifier trained on ``1 - metric`` of a soft confusion matrix.
+
+    The AnyLoss method (Han, Moniz and Chawla, KDD 2024): predicted probabilities are
+    amplified towards 0/1 by ``sigmoid(L (p - 0.5))``, the batch's confusion matrix is
+    computed from them, and the network minimises one minus the chosen metric, so F1,
+    G-mean or balanced accuracy is optimised directly on imbalanced data. See
+    :class:`distilkit.losses.anyloss.AnyLoss` for the loss and its deviations from the
+    authors' code (batch-size ``N``, ``eps`` guards, multi-class macro extension).
+
+    Parameters
+    ----------
+    metric : {"f1", "fbeta", "gmean", "balanced_accuracy", "accuracy", "mcc"} or callable, default="f1"
+        The metric to optimise; a callable takes soft ``tp, fn, fp, tn`` tensors.
+    beta : float, default=1.0
+        Recall weight for ``metric="fbeta"``.
+    amplifier : float, default=73.0
+        The amplifying scale ``L`` (the paper's value; large values can make Adam
+        collapse to a constant prediction -- 30 is a steadier choice).
+    hidden_layer_sizes : tuple of int, default=()
+        ``()`` is the paper's single-layer net, ``(2,)`` its small MLP (BatchNorm + sigmoid).
+    batch_size : float in (0, 1] or int, default=0.05
+        A fraction of the training rows (the paper uses 5%), or a number of rows;
+        at least 16 rows (or all of them).
+    max_epochs : int, default=50
+    lr : float, default=0.01
+    optimizer : {"adam", "adamw", "sgd"}, default="adam"
+    threshold : float, default=0.5
+        Binary problems predict the positive class when its probability reaches this.
+    stratified_batches : bool, default=True
+        Give every mini-batch the class mix of the training data, so no batch lacks
+        the minority class.
+    eps : float, default=1e-7
+        Guard on every denominator of the metric.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation and batch order.
+    n_threads : int or None, default=1
+        torch threads during fit/predict (None leaves torch's setting alone).
+    **routed_params
+        skorch parameters routed by prefix, e.g. ``optimizer__weight_decay=1e-4``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    net_ : skorch.NeuralNet
+        The trained network.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from distilkit.classifiers.anyloss import AnyLossClassifier
+    >>> X, y = make_classification(400, weights=[0.9], random_state=0)
+    >>> clf = AnyLossClassifier(metric="f1", amplifier=30, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "metric": [StrOptions(set(METRICS)), callable],
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "amplifier": [Interval(Real, 0, None, closed="neither")],
+        "hidden_layer_sizes": [tuple, list],
+        "batch_size": [Interval(Real, 0, 1, closed="right"), Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "threshold": [Interval(Real, 0, 1, closed="both")],
+        "stratified_batches": ["boolean"],
+        "eps": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        metric="f1",
+        beta=1.0,
+        amplifier=73.0,
+        hidden_layer_sizes=(),
+        batch_size=0.05,
+        max_epochs=50,
+        lr=0.01,
+        optimizer="adam",
+        threshold=0.5,
+        stratified_batches=True,
+        eps=1e-7,
+        random_state=None,
+        n_threads=1,
+        **routed_params,
+    ):
+        self.metric = metric
+        self.beta = beta
+        self.amplifier = amplifier
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.optimizer = optimizer
+        self.threshold = threshold
+        self.stratified_batches = stratified_batches
+        self.eps = eps
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self._set_routed_params(routed_params)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the network on ``X, y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit_net(X, y)
+
+    def train_batch_rows(self, n_samples):
+        """Rows per training mini-batch for a training set of ``n_samples`` rows."""
+        if isinstance(self.batch_size, Integral) and not isinstance(self.batch_size, bool) and self.batch_size > 1:
+            rows = int(self.batch_size)
+        else:
+            rows = int(round(float(self.batch_size) * n_samples))
+        return min(n_samples, max(rows, MIN_BATCH_ROWS))
+
+    def _build_net(self, n_features, n_classes, y, seed):
+        import torch
+
+        from distilkit.losses.anyloss import AnyLoss
+        from distilkit.neural.batching import BatchIndexSampler
+        from distilkit.neural.modules import AnyLossNetwork, softmax_rows
+        from distilkit.neural.net import IndexBatchedNet
+
+        training = {}
+        if y is not None:
+            sampler = BatchIndexSampler(
+                len(y), self.train_batch_rows(len(y)), y=y if self.stratified_batches else None, seed=seed
+            )
+            training = {"iterator_train__batch_size": None, "iterator_train__sampler": sampler}
+        return IndexBatchedNet(
+            module=AnyLossNetwork,
+            module__n_features=n_features,
+            module__n_classes=n_classes,
+            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            criterion=AnyLoss,
+            criterion__metric=self.metric,
+            criterion__beta=self.beta,
+            criterion__amplifier=self.amplifier,
+            criterion__eps=self.eps,
+            optimizer=getattr(torch.optim, _OPTIMIZERS[self.optimizer]),
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=4096,
+            train_split=None,
+            predict_nonlinearity=softmax_rows,
+            verbose=0,
+            **training,
+            **self._routed_params(),
+        )
+
+    def predict(self, X):
+        """Predicted labels; binary problems use ``threshold`` on the positive class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        if len(self.classes_) == 2:
+            return self.classes_[(proba[:, 1] >= self.threshold).astype(int)]
+        return self.classes_[proba.argmax(axis=1)]

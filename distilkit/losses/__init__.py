@@ -1,0 +1,1 @@
+"""Differentiable training losses (torch)."""

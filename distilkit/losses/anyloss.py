@@ -1,0 +1,145 @@
+"""AnyLoss: classification metrics turned into differentiable losses.
+
+Han, Moniz and Chawla, "AnyLoss: Transforming Classification Metrics into Loss
+Functions" (KDD 2024, arXiv:2405.14745). A predicted probability ``p`` is pushed
+towards 0/1 by the amplifier ``A(p) = sigmoid(L * (p - 0.5))``; the soft confusion
+matrix of the batch is built from ``A(p)``; the loss is ``1 - metric``.
+
+Deviations from the authors' code, on purpose:
+
+* ``N`` is the batch size. The original uses the training-set size while summing over
+  the mini-batch, which mis-scales accuracy and makes G-mean and balanced accuracy
+  inconsistent for mini-batch training.
+* Every denominator is guarded by ``eps``, so a batch without positives (or without
+  negatives) gives a finite loss and finite gradients.
+* Multi-class (an extension, not in the paper): the metric is macro-averaged over
+  one-vs-rest soft confusion matrices of the softmax probabilities.
+
+On the amplifier scale ``L``: the paper recommends 73; the authors' later experiments
+use 30 and report training collapsing to all-negative or all-positive predictions for
+some ``L >= 50`` with Adam at ``lr >= 1e-3``, because ``dA/dp = L A (1 - A)`` is large
+near 0.5 and vanishing elsewhere. Lower ``L`` is smoother; higher ``L`` is closer to
+the hard metric.
+"""
+
+import torch
+from torch import nn
+
+__all__ = ["AnyLoss", "METRICS", "amplify", "soft_confusion_matrix", "soft_metric"]
+
+
+def amplify(proba, amplifier):
+    """``A(p) = sigmoid(L * (p - 0.5))``: a soft, never saturated, 0/1 prediction."""
+    return torch.sigmoid(amplifier * (proba - 0.5))
+
+
+def soft_confusion_matrix(y_true, y_soft):
+    """Soft TP, FN, FP, TN summed over the batch (last dimension is the batch).
+
+    Parameters
+    ----------
+    y_true : tensor of 0/1 values, shape (..., n)
+    y_soft : tensor in [0, 1], same shape
+
+    Returns
+    -------
+    tp, fn, fp, tn : tensors of shape (...)
+    """
+    y_true = y_true.to(y_soft.dtype)
+    tp = (y_true * y_soft).sum(-1)
+    fn = (y_true * (1 - y_soft)).sum(-1)
+    fp = ((1 - y_true) * y_soft).sum(-1)
+    tn = ((1 - y_true) * (1 - y_soft)).sum(-1)
+    return tp, fn, fp, tn
+
+
+def _accuracy(tp, fn, fp, tn, eps, beta):
+    return (tp + tn) / (tp + fn + fp + tn + eps)
+
+
+def _fbeta(tp, fn, fp, tn, eps, beta):
+    b2 = beta**2
+    return (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp + eps)
+
+
+def _gmean(tp, fn, fp, tn, eps, beta):
+    # eps inside the sqrt keeps its gradient finite when a rate is exactly 0.
+    return torch.sqrt(tp / (tp + fn + eps) * tn / (tn + fp + eps) + eps)
+
+
+def _balanced_accuracy(tp, fn, fp, tn, eps, beta):
+    return 0.5 * (tp / (tp + fn + eps) + tn / (tn + fp + eps))
+
+
+def _mcc(tp, fn, fp, tn, eps, beta):
+    denominator = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)
+    return (tp * tn - fp * fn) / torch.sqrt(denominator + eps)
+
+
+#: Metric name -> function of (TP, FN, FP, TN, eps, beta).
+METRICS = {
+    "accuracy": _accuracy,
+    "f1": _fbeta,
+    "fbeta": _fbeta,
+    "gmean": _gmean,
+    "balanced_accuracy": _balanced_accuracy,
+    "mcc": _mcc,
+}
+
+
+def soft_metric(metric, tp, fn, fp, tn, *, beta=1.0, eps=1e-7):
+    """Evaluate a named metric (or a callable on ``tp, fn, fp, tn``) on soft counts."""
+    if callable(metric):
+        return metric(tp, fn, fp, tn)
+    return METRICS[metric](tp, fn, fp, tn, eps, 1.0 if metric == "f1" else beta)
+
+
+class AnyLoss(nn.Module):
+    """``1 - metric`` on the amplified soft confusion matrix of a batch.
+
+    Parameters
+    ----------
+    metric : {"accuracy", "f1", "fbeta", "gmean", "balanced_accuracy", "mcc"} or callable
+        A callable receives the soft ``tp, fn, fp, tn`` tensors and returns the metric.
+    beta : float, default=1.0
+        The F-beta weight of recall (``metric="fbeta"``).
+    amplifier : float, default=73.0
+        The amplifying scale ``L`` (see the module docstring on its instability).
+    eps : float, default=1e-7
+        Guard added to every denominator.
+
+    Notes
+    -----
+    ``forward(logits, target)`` takes logits of shape ``(n, n_classes)`` (the positive
+    class is column 1 for binary problems) and integer class indices. Binary problems
+    use the paper's single confusion matrix; more classes use the macro average of the
+    one-vs-rest matrices.
+
+    Examples
+    --------
+    >>> import torch
+    >>> loss = AnyLoss(metric="f1", amplifier=30.0)
+    >>> logits = torch.tensor([[0.0, 4.0], [0.0, -4.0], [0.0, 3.0]], requires_grad=True)
+    >>> value = loss(logits, torch.tensor([1, 0, 0]))
+    >>> value.backward()
+    >>> bool(torch.isfinite(logits.grad).all())
+    True
+    """
+
+    def __init__(self, metric="f1", beta=1.0, amplifier=73.0, eps=1e-7):
+        super().__init__()
+        self.metric = metric
+        self.beta = beta
+        self.amplifier = amplifier
+        self.eps = eps
+
+    def forward(self, logits, target):
+        proba = torch.softmax(logits, dim=-1)
+        n_classes = proba.shape[-1]
+        if n_classes == 2:
+            y_true, y_proba = target.reshape(-1), proba[:, 1]
+        else:
+            y_true = nn.functional.one_hot(target.reshape(-1).long(), n_classes).T
+            y_proba = proba.T
+        counts = soft_confusion_matrix(y_true, amplify(y_proba, self.amplifier))
+        return 1 - soft_metric(self.metric, *counts, beta=self.beta, eps=self.eps).mean()

@@ -1,0 +1,1 @@
+"""Shared machinery for the skorch-backed neural estimators."""

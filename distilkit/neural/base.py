@@ -1,0 +1,120 @@
+"""The scikit-learn shell shared by distilkit's skorch-backed classifiers.
+
+A raw skorch ``NeuralNetClassifier`` fails most of scikit-learn's estimator checks
+(float64 input, labels that are not ``0..K-1``, a hidden unshuffled 20% validation
+split, float32 probabilities). Here skorch is wrapped instead: ``fit`` validates,
+label-encodes, casts to float32/int64, seeds torch from ``random_state`` and builds the
+skorch net into ``net_`` with ``train_split=None``; prediction returns ``classes_``
+values and float64 probabilities.
+
+skorch's double-underscore routing is kept: keyword arguments starting with
+``module__``, ``optimizer__``, ``criterion__``, ``iterator_train__``,
+``iterator_valid__`` or ``callbacks__`` are constructor parameters too (so
+``GridSearchCV`` can tune them) and are passed to the skorch net unchanged.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from distilkit.neural.threads import torch_threads
+
+ROUTED_PREFIXES = ("module__", "optimizer__", "criterion__", "iterator_train__", "iterator_valid__", "callbacks__")
+
+
+class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
+    """Base class: subclasses define ``_build_net(n_features, n_classes, y, seed)``."""
+
+    def _set_routed_params(self, routed):
+        # Stored unchecked, like every sklearn parameter; fit() validates the prefixes.
+        for key, value in routed.items():
+            setattr(self, key, value)
+
+    def _routed_params(self):
+        names = set(self._get_param_names())
+        return {
+            k: v for k, v in vars(self).items() if k not in names and not k.endswith("_") and not k.startswith("_")
+        }
+
+    def _check_routed_params(self):
+        for key in self._routed_params():
+            if not key.startswith(ROUTED_PREFIXES):
+                raise ValueError(
+                    f"{type(self).__name__} got an unexpected parameter {key!r} "
+                    f"(routed parameters start with one of {', '.join(ROUTED_PREFIXES)})"
+                )
+
+    def get_params(self, deep=True):
+        return {**super().get_params(deep=deep), **self._routed_params()}
+
+    def set_params(self, **params):
+        valid = set(self._get_param_names())
+        routed = {k: params.pop(k) for k in list(params) if k not in valid and k.startswith(ROUTED_PREFIXES)}
+        self._set_routed_params(routed)
+        return super().set_params(**params)
+
+    def _fit_net(self, X, y):
+        """Validate and encode, then train a fresh skorch net on float32/int64 arrays."""
+        self._check_routed_params()
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {self.classes_[0]!r}"
+            )
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        import torch
+
+        with torch_threads(self.n_threads):
+            torch.manual_seed(seed)
+            self.net_ = self._build_net(X.shape[1], len(self.classes_), y_encoded, seed)
+            self.net_.fit(X.astype(np.float32), y_encoded.astype(np.int64))
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            float64, columns in the order of ``classes_``, rows summing to 1.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        with torch_threads(self.n_threads):
+            proba = self.net_.predict_proba(X.astype(np.float32)).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predicted class labels (values of ``classes_``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    # -- model files: weights as a torch state_dict, never a pickle ---------------
+    def _model_file_state(self):
+        """Fitted attributes and module weights for :mod:`distilkit.model_files`."""
+        check_is_fitted(self)
+        attributes = {k: v for k, v in vars(self).items() if k.endswith("_") and k != "net_" and not k.startswith("_")}
+        return attributes, dict(self.net_.module_.state_dict())
+
+    def _restore_model_file_state(self, tensors):
+        self.net_ = self._build_net(self.n_features_in_, len(self.classes_), None, 0)
+        self.net_.initialize()
+        self.net_.module_.load_state_dict(tensors)
+        self.net_.module_.eval()

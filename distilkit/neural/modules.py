@@ -1,0 +1,32 @@
+"""torch modules of the neural estimators (imported only when a net is built)."""
+
+import torch
+from torch import nn
+
+
+def softmax_rows(logits):
+    """skorch ``predict_nonlinearity``: logits to class probabilities (picklable)."""
+    return torch.softmax(logits, dim=-1)
+
+
+class AnyLossNetwork(nn.Module):
+    """The AnyLoss paper's nets: ``()`` is a single layer; ``(h, ...)`` adds Linear-BatchNorm-sigmoid blocks.
+
+    Binary problems get one output unit ``z`` returned as logits ``[0, z]``, so the
+    positive-class probability is ``sigmoid(z)`` as in the paper while skorch still
+    sees two classes.
+    """
+
+    def __init__(self, n_features, n_classes, hidden_layer_sizes=()):
+        super().__init__()
+        layers, width = [], n_features
+        for size in hidden_layer_sizes:
+            layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.Sigmoid()]
+            width = size
+        self.binary = n_classes == 2
+        layers.append(nn.Linear(width, 1 if self.binary else n_classes))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, X):
+        out = self.layers(X)
+        return nn.functional.pad(out, (1, 0)) if self.binary else out
