@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 # --help, never pays for torch or skorch.
 _LAZY = {
     "NaiveBayesHead": "distilkit.heads.naive_bayes",
+    "AnyLossClassifier": "distilkit.classifiers.anyloss",
     "encode_texts": "distilkit.encoders",
     "load_vader": "distilkit.datasets",
     "save_model": "distilkit.model_files",

@@ -16,7 +16,7 @@ from distilkit.exceptions import DataError
 LOWER_IS_BETTER = frozenset({"log_loss", "brier"})
 
 
-def classification_metrics(y_true, proba, classes):
+def classification_metrics(y_true, proba, classes, y_pred=None):
     """Accuracy, balanced accuracy, macro F1, log loss, Brier and (binary) ROC AUC.
 
     Parameters
@@ -27,6 +27,8 @@ def classification_metrics(y_true, proba, classes):
         Predicted probabilities, columns in the order of ``classes``.
     classes : array-like of shape (n_classes,)
         The classifier's ``classes_``.
+    y_pred : array-like of shape (n_samples,), default=None
+        The classifier's predictions (default: the most probable class).
 
     Returns
     -------
@@ -50,7 +52,7 @@ def classification_metrics(y_true, proba, classes):
     unseen = np.setdiff1d(np.unique(y_true), classes)
     if unseen.size:
         raise DataError(f"labels {unseen.tolist()[:5]} were not seen when the model was fitted")
-    y_pred = classes[proba.argmax(axis=1)]
+    y_pred = classes[proba.argmax(axis=1)] if y_pred is None else np.asarray(y_pred)
     metrics = {
         "accuracy": accuracy_score(y_true, y_pred),
         "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
@@ -63,3 +65,38 @@ def classification_metrics(y_true, proba, classes):
     if len(classes) == 2 and np.unique(y_true).size == 2:
         metrics["roc_auc"] = roc_auc_score(y_true == classes[1], proba[:, 1])
     return {k: float(v) for k, v in metrics.items()}
+
+
+def confusion_metric(metric, y_true, y_pred, classes, beta=1.0):
+    """The hard counterpart of an AnyLoss metric on predicted labels.
+
+    Binary problems use the confusion matrix of ``classes[1]``; more classes the macro
+    average of one-vs-rest matrices -- exactly what AnyLoss optimises, evaluated by the
+    same formulas on 0/1 predictions.
+
+    Examples
+    --------
+    >>> round(confusion_metric("gmean", [0, 0, 1, 1], [0, 1, 1, 1], [0, 1]), 4)
+    0.7071
+    """
+    import torch
+
+    from distilkit.losses.anyloss import soft_confusion_matrix, soft_metric
+
+    y_true, y_pred, classes = np.asarray(y_true), np.asarray(y_pred), np.asarray(classes)
+    if len(classes) == 2:
+        truth, predicted = y_true == classes[1], y_pred == classes[1]
+    else:
+        truth, predicted = y_true[None, :] == classes[:, None], y_pred[None, :] == classes[:, None]
+    counts = soft_confusion_matrix(torch.as_tensor(truth, dtype=torch.float64),
+                                   torch.as_tensor(predicted, dtype=torch.float64))
+    return float(soft_metric(metric, *counts, beta=beta, eps=1e-12).mean())
+
+
+def optimised_metric(estimator, y_true, y_pred):
+    """``{"<metric> (optimised)": value}`` for estimators trained on a named metric, else ``{}``."""
+    metric = getattr(estimator, "metric", None)
+    if not isinstance(metric, str) or getattr(estimator, "loss", None) != "anyloss":
+        return {}
+    value = confusion_metric(metric, y_true, y_pred, estimator.classes_, beta=getattr(estimator, "beta", 1.0))
+    return {f"{metric} (optimised)": value}

@@ -30,7 +30,7 @@ from distilkit.registry import estimator_class, registered_name
 
 FORMAT = "distilkit-model"
 FORMAT_VERSION = 1
-_META, _ARRAYS = "meta.json", "arrays.npz"
+_META, _ARRAYS, _TENSORS = "meta.json", "arrays.npz", "tensors.pt"
 
 
 def _encode(value, where):
@@ -97,6 +97,9 @@ def save_model(estimator, path, *, metadata=None):
     fitted = {k: v for k, v in vars(estimator).items() if k.endswith("_") and not k.startswith("_")}
     if not fitted:
         raise ModelFileError(f"{type(estimator).__name__} is not fitted; fit it before saving")
+    tensors = None
+    if hasattr(estimator, "_model_file_state"):
+        fitted, tensors = estimator._model_file_state()
     arrays, object_arrays, attributes = {}, [], {}
     for key, value in fitted.items():
         if isinstance(value, np.ndarray):
@@ -125,6 +128,12 @@ def save_model(estimator, path, *, metadata=None):
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(_META, json.dumps(meta, indent=2))
             archive.writestr(_ARRAYS, buffer.getvalue())
+            if tensors is not None:
+                import torch
+
+                weights = io.BytesIO()
+                torch.save(tensors, weights)
+                archive.writestr(_TENSORS, weights.getvalue())
 
 
 def read_model_meta(path):
@@ -161,6 +170,7 @@ def load_model(path):
             raise ModelFileError(f"{path}: corrupt arrays in model file") from exc
         except (KeyError, OSError, zipfile.BadZipFile) as exc:
             raise ModelFileError(f"{path}: corrupt arrays in model file") from exc
+        tensors = _read_tensors(path, archive) if _TENSORS in archive.namelist() else None
     try:
         cls = estimator_class(meta["estimator"])
     except DataError as exc:
@@ -175,7 +185,32 @@ def load_model(path):
         setattr(estimator, key, _decode(value))
     for key, value in arrays.items():
         setattr(estimator, key, value.astype(object) if key in meta.get("object_arrays", []) else value)
+    if hasattr(estimator, "_restore_model_file_state"):
+        if tensors is None:
+            raise ModelFileError(f"{path}: corrupt model file (no {_TENSORS} for {meta['estimator']})")
+        try:
+            estimator._restore_model_file_state(tensors)
+        except (RuntimeError, KeyError, TypeError, AttributeError) as exc:
+            raise ModelFileError(f"{path}: network weights do not fit the model: {_first_line(exc)}") from None
     return estimator
+
+
+def _read_tensors(path, archive):
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(io.BytesIO(archive.read(_TENSORS)), weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ModelFileError(f"{path}: refused: the network weights contain objects other than tensors") from exc
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
+        raise ModelFileError(f"{path}: corrupt network weights in model file") from exc
+
+
+def _first_line(exc):
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _open_archive(path):

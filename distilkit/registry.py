@@ -11,6 +11,7 @@ from distilkit.exceptions import DataError
 
 ESTIMATORS = {
     "nbhead": "distilkit.heads.naive_bayes:NaiveBayesHead",
+    "anyloss": "distilkit.classifiers.anyloss:AnyLossClassifier",
     "logreg": "sklearn.linear_model:LogisticRegression",
     "gaussiannb": "sklearn.naive_bayes:GaussianNB",
 }

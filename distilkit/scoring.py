@@ -1,7 +1,5 @@
 """Batch scoring: turn a fitted classifier and table batches into prediction tables."""
 
-import numpy as np
-
 from distilkit.io import feature_matrix
 
 
@@ -23,10 +21,12 @@ def prediction_frame(estimator, frame, features, *, passthrough=(), proba=False,
     -------
     pandas.DataFrame
     """
-    probabilities = estimator.predict_proba(feature_matrix(frame, features))
+    X = feature_matrix(frame, features)
     out = frame[list(passthrough)].reset_index(drop=True)
-    out[prediction_column] = np.asarray(estimator.classes_)[probabilities.argmax(axis=1)]
+    # predict() rather than argmax(proba): estimators may apply a decision threshold.
+    out[prediction_column] = estimator.predict(X)
     if proba:
+        probabilities = estimator.predict_proba(X)
         for j, label in enumerate(estimator.classes_):
             out[f"proba_{label}"] = probabilities[:, j]
     return out

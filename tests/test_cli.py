@@ -234,3 +234,16 @@ def test_library_warnings_are_one_line(tmp_path, bad_tables):
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("warning: ConvergenceWarning: lbfgs failed to converge")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_anyloss_fit_and_evaluate_reports_the_optimised_metric(tmp_path, bad_tables):
+    model = tmp_path / "al.dkm"
+    result = run("fit", "anyloss", bad_tables["ok"], "-t", "label", "-p", "metric=gmean", "-p", "amplifier=30",
+                 "-p", "max_epochs=10", "-p", "random_state=0", "-o", model, "-q")
+    assert result.exit_code == 0, result.output
+    result = run("evaluate", model, bad_tables["ok"], "--json", "-", "-q")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)["metrics"]
+    assert 0.5 < metrics["gmean (optimised)"] <= 1.0 and "balanced_accuracy" in metrics
+    assert_bad_input(run("fit", "anyloss", bad_tables["ok"], "-t", "label", "-p", "metric=auc", "-o", model),
+                     "'metric' parameter of AnyLossClassifier")

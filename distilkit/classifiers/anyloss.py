@@ -33,6 +33,11 @@ class AnyLossClassifier(NeuralClassifierBase):
     amplifier : float, default=73.0
         The amplifying scale ``L`` (the paper's value; large values can make Adam
         collapse to a constant prediction -- 30 is a steadier choice).
+    loss : {"anyloss", "bce"}, default="anyloss"
+        ``"bce"`` trains the same network with (binary) cross-entropy instead -- the
+        paper's baseline; ``metric``, ``beta``, ``amplifier`` and ``eps`` are then unused.
+    class_weight : {"balanced"} or None, default=None
+        With ``loss="bce"``, weight classes inversely to their frequency (weighted BCE).
     hidden_layer_sizes : tuple of int, default=()
         ``()`` is the paper's single-layer net, ``(2,)`` its small MLP (BatchNorm + sigmoid).
     batch_size : float in (0, 1] or int, default=0.05
@@ -78,6 +83,8 @@ class AnyLossClassifier(NeuralClassifierBase):
         "metric": [StrOptions(set(METRICS)), callable],
         "beta": [Interval(Real, 0, None, closed="neither")],
         "amplifier": [Interval(Real, 0, None, closed="neither")],
+        "loss": [StrOptions({"anyloss", "bce"})],
+        "class_weight": [StrOptions({"balanced"}), None],
         "hidden_layer_sizes": [tuple, list],
         "batch_size": [Interval(Real, 0, 1, closed="right"), Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -96,6 +103,8 @@ class AnyLossClassifier(NeuralClassifierBase):
         metric="f1",
         beta=1.0,
         amplifier=73.0,
+        loss="anyloss",
+        class_weight=None,
         hidden_layer_sizes=(),
         batch_size=0.05,
         max_epochs=50,
@@ -111,6 +120,8 @@ class AnyLossClassifier(NeuralClassifierBase):
         self.metric = metric
         self.beta = beta
         self.amplifier = amplifier
+        self.loss = loss
+        self.class_weight = class_weight
         self.hidden_layer_sizes = hidden_layer_sizes
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -149,7 +160,6 @@ class AnyLossClassifier(NeuralClassifierBase):
     def _build_net(self, n_features, n_classes, y, seed):
         import torch
 
-        from distilkit.losses.anyloss import AnyLoss
         from distilkit.neural.batching import BatchIndexSampler
         from distilkit.neural.modules import AnyLossNetwork, softmax_rows
         from distilkit.neural.net import IndexBatchedNet
@@ -165,11 +175,7 @@ class AnyLossClassifier(NeuralClassifierBase):
             module__n_features=n_features,
             module__n_classes=n_classes,
             module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
-            criterion=AnyLoss,
-            criterion__metric=self.metric,
-            criterion__beta=self.beta,
-            criterion__amplifier=self.amplifier,
-            criterion__eps=self.eps,
+            **self._criterion(n_classes, y),
             optimizer=getattr(torch.optim, _OPTIMIZERS[self.optimizer]),
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -181,18 +187,22 @@ class AnyLossClassifier(NeuralClassifierBase):
             **self._routed_params(),
         )
 
-    def predict(self, X):
-        """Predicted labels; binary problems use ``threshold`` on the positive class.
+    def _criterion(self, n_classes, y):
+        import torch
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
+        from distilkit.losses.anyloss import AnyLoss
 
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)
+        if self.loss == "anyloss":
+            return {"criterion": AnyLoss, "criterion__metric": self.metric, "criterion__beta": self.beta,
+                    "criterion__amplifier": self.amplifier, "criterion__eps": self.eps}
+        weight = None
+        if self.class_weight == "balanced" and y is not None:
+            counts = np.bincount(y, minlength=n_classes)
+            weight = torch.tensor(len(y) / (n_classes * np.maximum(counts, 1)), dtype=torch.float32)
+        return {"criterion": torch.nn.CrossEntropyLoss, "criterion__weight": weight}
+
+    def _labels_from_proba(self, proba):
+        # Binary problems use the decision threshold on the positive class.
         if len(self.classes_) == 2:
             return self.classes_[(proba[:, 1] >= self.threshold).astype(int)]
-        return self.classes_[proba.argmax(axis=1)]
+        return super()._labels_from_proba(proba)

@@ -116,7 +116,7 @@ def evaluate(
 ):
     """Score a model on a labelled table: accuracy, balanced accuracy, macro F1, log loss, Brier, ROC AUC."""
     from distilkit.io import columns_for_model, read_table, target_vector
-    from distilkit.metrics import classification_metrics
+    from distilkit.metrics import classification_metrics, optimised_metric
     from distilkit.model_files import load_model, read_model_meta
     from distilkit.report import metrics_record
     from distilkit.scoring import prediction_frame
@@ -131,7 +131,8 @@ def evaluate(
     y = target_vector(frame, target)
     scored = prediction_frame(estimator, frame, columns.features, proba=True)
     proba = scored[[f"proba_{c}" for c in estimator.classes_]].to_numpy()
-    metrics = classification_metrics(y, proba, estimator.classes_)
+    metrics = classification_metrics(y, proba, estimator.classes_, y_pred=scored["prediction"].to_numpy())
+    metrics.update(optimised_metric(estimator, y, scored["prediction"].to_numpy()))
     record = metrics_record(name or model.stem, metrics, model=str(model), estimator=meta["estimator"],
                             data=str(data), target=target, n_samples=len(y))
     if json_out is not None:

@@ -104,7 +104,10 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return self._labels_from_proba(self.predict_proba(X))
+
+    def _labels_from_proba(self, proba):
+        return self.classes_[proba.argmax(axis=1)]
 
     # -- model files: weights as a torch state_dict, never a pickle ---------------
     def _model_file_state(self):

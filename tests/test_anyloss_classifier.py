@@ -1,0 +1,156 @@
+import io
+import json
+import pickle
+import zipfile
+
+import joblib
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from distilkit import AnyLossClassifier, load_model, save_model
+from distilkit.exceptions import ModelFileError
+from distilkit.metrics import confusion_metric
+from distilkit.neural.batching import BatchIndexSampler, stratified_batches
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def quick(**params):
+    return AnyLossClassifier(**{"amplifier": 30.0, "max_epochs": 15, "random_state": 0, **params})
+
+
+def test_learns_and_is_reproducible(cancer):
+    X, y = cancer
+    a = quick(metric="f1").fit(X, y)
+    b = quick(metric="f1").fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert confusion_metric("f1", y, a.predict(X), a.classes_) > 0.95
+
+
+def test_pipeline_grid_search_over_metric_and_routed_params(cancer):
+    X, y = cancer
+    pipe = make_pipeline(StandardScaler(), quick())
+    grid = {
+        "anylossclassifier__metric": ["f1", "gmean", "balanced_accuracy"],
+        "anylossclassifier__optimizer__weight_decay": [0.0, 1e-3],
+    }
+    search = GridSearchCV(pipe, grid, cv=StratifiedKFold(3), scoring="f1").fit(X, y)
+    assert search.best_score_ > 0.9
+    best = search.best_estimator_[-1]
+    assert best.net_.optimizer_.param_groups[0]["weight_decay"] == best.optimizer__weight_decay
+
+
+def test_unknown_routed_parameter_is_refused_at_fit(cancer):
+    X, y = cancer
+    clf = quick(modul__typo=3)
+    assert clf.get_params()["modul__typo"] == 3
+    with pytest.raises(ValueError, match="unexpected parameter 'modul__typo'"):
+        clf.fit(X, y)
+
+
+def test_threshold_and_string_labels(cancer):
+    X, y = cancer
+    labels = np.where(y == 1, "benign", "malignant")
+    clf = quick(metric="gmean").fit(X, labels)
+    proba = clf.predict_proba(X)
+    assert set(clf.predict(X)) <= {"benign", "malignant"} and proba.dtype == np.float64
+    clf.set_params(threshold=0.0)
+    assert (clf.predict(X) == clf.classes_[1]).all()
+
+
+def test_bce_baselines_and_multiclass(cancer):
+    X, y = cancer
+    for params in [{"loss": "bce"}, {"loss": "bce", "class_weight": "balanced"}]:
+        assert (quick(**params).fit(X, y).predict(X) == y).mean() > 0.95
+    y3 = np.digitize(X[:, 0], [-0.5, 0.5])
+    clf = quick(metric="balanced_accuracy", hidden_layer_sizes=(8,)).fit(X, y3)
+    assert clf.predict_proba(X).shape == (len(y), 3)
+    assert confusion_metric("balanced_accuracy", y3, clf.predict(X), clf.classes_) > 0.8
+
+
+def test_batch_size_fraction_rows_and_floor():
+    assert quick(batch_size=0.05).train_batch_rows(1000) == 50
+    assert quick(batch_size=0.05).train_batch_rows(100) == 16
+    assert quick(batch_size=64).train_batch_rows(1000) == 64
+    assert quick(batch_size=1.0).train_batch_rows(1000) == 1000
+    assert quick(batch_size=500).train_batch_rows(30) == 30
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.integers(1, 40), min_size=2, max_size=4), n_batches=st.integers(1, 12),
+       seed=st.integers(0, 1000))
+def test_stratified_batches_partition_rows_with_the_class_mix(counts, n_batches, seed):
+    y = np.repeat(np.arange(len(counts)), counts)
+    batches = stratified_batches(y, n_batches, np.random.default_rng(seed))
+    joined = np.concatenate(batches)
+    assert sorted(joined.tolist()) == list(range(len(y)))
+    sizes = [len(b) for b in batches]
+    assert max(sizes) - min(sizes) <= 1
+    for c, count in enumerate(counts):
+        per_batch = [np.sum(y[b] == c) for b in batches]
+        assert min(per_batch) >= count // n_batches
+
+
+def test_batch_sampler_covers_every_row_each_epoch():
+    sampler = BatchIndexSampler(103, 10, y=np.arange(103) % 5, seed=1)
+    for _ in range(2):
+        batches = list(sampler)
+        assert len(batches) == len(sampler) == 11
+        assert sorted(np.concatenate(batches).tolist()) == list(range(103))
+
+
+def test_pickle_and_model_file_round_trip(tmp_path, cancer):
+    X, y = cancer
+    clf = quick(hidden_layer_sizes=(4,), optimizer__weight_decay=1e-4).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    buffer = io.BytesIO()
+    joblib.dump(clf, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(joblib.load(buffer).predict(X), clf.predict(X))
+    save_model(clf, tmp_path / "a.dkm")
+    loaded = load_model(tmp_path / "a.dkm")
+    assert loaded.get_params() == clf.get_params()
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-7)
+
+
+class PlantsMarker:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_malicious_weights_are_refused_without_running(tmp_path, cancer):
+    import torch
+
+    X, y = cancer
+    save_model(quick(max_epochs=1).fit(X, y), tmp_path / "good.dkm")
+    marker = tmp_path / "pwned"
+    weights = io.BytesIO()
+    torch.save({"layers.0.weight": PlantsMarker(str(marker))}, weights)
+    with zipfile.ZipFile(tmp_path / "good.dkm") as good, zipfile.ZipFile(tmp_path / "evil.dkm", "w") as evil:
+        for name in good.namelist():
+            evil.writestr(name, weights.getvalue() if name == "tensors.pt" else good.read(name))
+    with pytest.raises(ModelFileError, match="refused: the network weights contain objects"):
+        load_model(tmp_path / "evil.dkm")
+    assert not marker.exists()
+    with zipfile.ZipFile(tmp_path / "good.dkm") as good, zipfile.ZipFile(tmp_path / "noweights.dkm", "w") as bad:
+        for name in good.namelist():
+            if name != "tensors.pt":
+                bad.writestr(name, good.read(name))
+    with pytest.raises(ModelFileError, match="no tensors.pt"):
+        load_model(tmp_path / "noweights.dkm")
+    meta = json.loads(zipfile.ZipFile(tmp_path / "good.dkm").read("meta.json"))
+    assert meta["estimator"] == "anyloss"
