@@ -1,18 +1,44 @@
 """A skorch ``NeuralNet`` whose loaders fetch a whole mini-batch with one index array."""
 
+import numpy as np
+import torch
 from skorch import NeuralNet
+from torch.utils.data import Dataset
 
 from distilkit.neural.batching import BatchIndexSampler
 
 
+class TensorBatchDataset(Dataset):
+    """Arrays held as tensors once; ``dataset[index_array]`` returns a whole batch.
+
+    skorch's own ``Dataset`` indexes through sklearn's ``_safe_indexing``, which
+    inspects every element of the index in Python -- most of the training time of a
+    small network.
+    """
+
+    def __init__(self, X, y=None):
+        self.X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        self.y = None if y is None else torch.as_tensor(np.asarray(y))
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        index = torch.as_tensor(index)
+        return self.X[index], (torch.zeros(len(index)) if self.y is None else self.y[index])
+
+
 class IndexBatchedNet(NeuralNet):
-    """skorch's ``NeuralNet`` with index-array batches for prediction too.
+    """skorch's ``NeuralNet`` with index-array batches for training and prediction.
 
     Training batches come from the ``iterator_train__sampler`` the estimator passes
     (with ``iterator_train__batch_size=None``); prediction batches are consecutive
-    index ranges of ``batch_size`` rows. Either way the skorch ``Dataset`` is indexed
-    once per batch rather than once per row, and nothing is collated.
+    index ranges of ``batch_size`` rows. The dataset is indexed once per batch rather
+    than once per row, and nothing is collated.
     """
+
+    def __init__(self, *args, dataset=TensorBatchDataset, **kwargs):
+        super().__init__(*args, dataset=dataset, **kwargs)
 
     def get_iterator(self, dataset, training=False):
         if training:
