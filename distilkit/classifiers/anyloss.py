@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 
 from distilkit.losses.anyloss import METRICS
 from distilkit.neural.base import NeuralClassifierBase
@@ -36,8 +37,10 @@ class AnyLossClassifier(NeuralClassifierBase):
     loss : {"anyloss", "bce"}, default="anyloss"
         ``"bce"`` trains the same network with (binary) cross-entropy instead -- the
         paper's baseline; ``metric``, ``beta``, ``amplifier`` and ``eps`` are then unused.
-    class_weight : {"balanced"} or None, default=None
-        With ``loss="bce"``, weight classes inversely to their frequency (weighted BCE).
+    class_weight : {"balanced"}, dict or None, default=None
+        With ``loss="bce"``: weights of the classes in the cross-entropy (``"balanced"``:
+        inversely proportional to their frequency -- weighted BCE). Unused by AnyLoss,
+        whose metric already sets the trade-off between the classes.
     hidden_layer_sizes : tuple of int, default=()
         ``()`` is the paper's single-layer net, ``(2,)`` its small MLP (BatchNorm + sigmoid).
     batch_size : float in (0, 1] or int, default=0.05
@@ -84,7 +87,7 @@ class AnyLossClassifier(NeuralClassifierBase):
         "beta": [Interval(Real, 0, None, closed="neither")],
         "amplifier": [Interval(Real, 0, None, closed="neither")],
         "loss": [StrOptions({"anyloss", "bce"})],
-        "class_weight": [StrOptions({"balanced"}), None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
         "hidden_layer_sizes": [tuple, list],
         "batch_size": [Interval(Real, 0, 1, closed="right"), Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -196,9 +199,9 @@ class AnyLossClassifier(NeuralClassifierBase):
             return {"criterion": AnyLoss, "criterion__metric": self.metric, "criterion__beta": self.beta,
                     "criterion__amplifier": self.amplifier, "criterion__eps": self.eps}
         weight = None
-        if self.class_weight == "balanced" and y is not None:
-            counts = np.bincount(y, minlength=n_classes)
-            weight = torch.tensor(len(y) / (n_classes * np.maximum(counts, 1)), dtype=torch.float32)
+        if self.class_weight is not None and y is not None:
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=self.classes_[y])
+            weight = torch.tensor(weights, dtype=torch.float32)
         return {"criterion": torch.nn.CrossEntropyLoss, "criterion__weight": weight}
 
     def _labels_from_proba(self, proba):

@@ -17,8 +17,9 @@ class TensorBatchDataset(Dataset):
     """
 
     def __init__(self, X, y=None):
-        self.X = torch.as_tensor(np.asarray(X, dtype=np.float32))
-        self.y = None if y is None else torch.as_tensor(np.asarray(y))
+        # Writable arrays: torch cannot wrap read-only memory (e.g. memmapped inputs).
+        self.X = torch.from_numpy(np.require(X, dtype=np.float32, requirements="W"))
+        self.y = None if y is None else torch.from_numpy(np.require(y, requirements="W"))
 
     def __len__(self):
         return len(self.X)
