@@ -1,0 +1,1 @@
+"""Knowledge distillation with pseudo-subclass targets (LELP) and its baselines."""
