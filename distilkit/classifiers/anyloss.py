@@ -24,6 +24,8 @@ class AnyLossClassifier(NeuralClassifierBase):
     G-mean or balanced accuracy is optimised directly on imbalanced data. See
     :class:`distilkit.losses.anyloss.AnyLoss` for the loss and its deviations from the
     authors' code (batch-size ``N``, ``eps`` guards, multi-class macro extension).
+    With more than two classes, ``predict_proba`` is the one-vs-rest sigmoid outputs
+    scaled to sum to 1.
 
     Parameters
     ----------
@@ -56,6 +58,10 @@ class AnyLossClassifier(NeuralClassifierBase):
         the minority class.
     eps : float, default=1e-7
         Guard on every denominator of the metric.
+    standardize : bool, default=True
+        Z-standardise the features with the training mean and standard deviation
+        before the network (as the paper does); the statistics are kept in
+        ``feature_mean_`` and ``feature_scale_`` and applied at prediction.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and batch order.
     n_threads : int or None, default=1
@@ -66,6 +72,8 @@ class AnyLossClassifier(NeuralClassifierBase):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    feature_mean_, feature_scale_ : ndarray of shape (n_features_in_,)
+        Standardisation statistics (when ``standardize=True``).
     net_ : skorch.NeuralNet
         The trained network.
     n_features_in_ : int
@@ -96,6 +104,7 @@ class AnyLossClassifier(NeuralClassifierBase):
         "threshold": [Interval(Real, 0, 1, closed="both")],
         "stratified_batches": ["boolean"],
         "eps": [Interval(Real, 0, None, closed="neither")],
+        "standardize": ["boolean"],
         "random_state": ["random_state"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     }
@@ -116,6 +125,7 @@ class AnyLossClassifier(NeuralClassifierBase):
         threshold=0.5,
         stratified_batches=True,
         eps=1e-7,
+        standardize=True,
         random_state=None,
         n_threads=1,
         **routed_params,
@@ -133,6 +143,7 @@ class AnyLossClassifier(NeuralClassifierBase):
         self.threshold = threshold
         self.stratified_batches = stratified_batches
         self.eps = eps
+        self.standardize = standardize
         self.random_state = random_state
         self.n_threads = n_threads
         self._set_routed_params(routed_params)
@@ -164,7 +175,7 @@ class AnyLossClassifier(NeuralClassifierBase):
         import torch
 
         from distilkit.neural.batching import BatchIndexSampler
-        from distilkit.neural.modules import AnyLossNetwork, softmax_rows
+        from distilkit.neural.modules import AnyLossNetwork, normalized_sigmoids, softmax_rows
         from distilkit.neural.net import IndexBatchedNet
 
         training = {}
@@ -184,7 +195,10 @@ class AnyLossClassifier(NeuralClassifierBase):
             max_epochs=self.max_epochs,
             batch_size=4096,
             train_split=None,
-            predict_nonlinearity=softmax_rows,
+            # Multi-class AnyLoss trains one-vs-rest sigmoids (see AnyLoss); BCE a softmax.
+            predict_nonlinearity=normalized_sigmoids
+            if self.loss == "anyloss" and n_classes > 2
+            else softmax_rows,
             verbose=0,
             **training,
             **self._routed_params(),

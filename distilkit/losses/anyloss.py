@@ -12,8 +12,11 @@ Deviations from the authors' code, on purpose:
   inconsistent for mini-batch training.
 * Every denominator is guarded by ``eps``, so a batch without positives (or without
   negatives) gives a finite loss and finite gradients.
-* Multi-class (an extension, not in the paper): the metric is macro-averaged over
-  one-vs-rest soft confusion matrices of the softmax probabilities.
+* Multi-class (an extension, not in the paper): each class gets its own sigmoid
+  output, read as the one-vs-rest probability of that class, and the metric is
+  macro-averaged over the one-vs-rest soft confusion matrices. Softmax probabilities
+  would not do: they start near ``1/K``, where ``A`` (centred on 0.5) is flat for
+  ``K > 2`` and training stalls.
 
 On the amplifier scale ``L``: the paper recommends 73; the authors' later experiments
 use 30 and report training collapsing to all-negative or all-positive predictions for
@@ -113,10 +116,11 @@ class AnyLoss(nn.Module):
 
     Notes
     -----
-    ``forward(logits, target)`` takes logits of shape ``(n, n_classes)`` (the positive
-    class is column 1 for binary problems) and integer class indices. Binary problems
-    use the paper's single confusion matrix; more classes use the macro average of the
-    one-vs-rest matrices.
+    ``forward(logits, target)`` takes logits of shape ``(n, n_classes)`` and integer
+    class indices. Binary problems use the paper's single confusion matrix on
+    ``softmax(logits)[:, 1]`` (the positive class is column 1); more classes read
+    ``sigmoid(logits[:, k])`` as one-vs-rest probabilities and average the metric
+    over their confusion matrices.
 
     Examples
     --------
@@ -143,6 +147,6 @@ class AnyLoss(nn.Module):
             y_true, y_proba = target.reshape(-1), torch.sigmoid(logits[:, 1] - logits[:, 0])
         else:
             y_true = nn.functional.one_hot(target.reshape(-1).long(), n_classes).T
-            y_proba = torch.softmax(logits, dim=-1).T
+            y_proba = torch.sigmoid(logits).T
         counts = soft_confusion_matrix(y_true, amplify(y_proba, self.amplifier))
         return 1 - soft_metric(self.metric, *counts, beta=self.beta, eps=self.eps).mean()

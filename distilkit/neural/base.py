@@ -25,7 +25,8 @@ ROUTED_PREFIXES = ("module__", "optimizer__", "criterion__", "iterator_train__",
 
 
 class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
-    """Base class: subclasses define ``_build_net(n_features, n_classes, y, seed)``."""
+    """Base class: subclasses define ``_build_net(n_features, n_classes, y, seed)`` and
+    the parameters ``random_state``, ``n_threads`` and ``standardize``."""
 
     def _set_routed_params(self, routed):
         # Stored unchecked, like every sklearn parameter; fit() validates the prefixes.
@@ -67,13 +68,24 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
                 f"but the data contains only one class: {self.classes_[0]!r}"
             )
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if self.standardize:
+            self.feature_mean_ = X.mean(axis=0, dtype=np.float64)
+            scale = X.std(axis=0, dtype=np.float64)
+            # Constant features are centred but not scaled, as in sklearn's StandardScaler.
+            self.feature_scale_ = np.where(scale > 10 * np.finfo(np.float64).eps, scale, 1.0)
         import torch
 
         with torch_threads(self.n_threads):
             torch.manual_seed(seed)
             self.net_ = self._build_net(X.shape[1], len(self.classes_), y_encoded, seed)
-            self.net_.fit(X.astype(np.float32), y_encoded.astype(np.int64))
+            self.net_.fit(self._network_input(X), y_encoded.astype(np.int64))
         return self
+
+    def _network_input(self, X):
+        """float32 rows for the network, standardised with the training statistics if asked."""
+        if self.standardize:
+            return ((X - self.feature_mean_) / self.feature_scale_).astype(np.float32)
+        return X.astype(np.float32)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -90,7 +102,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
         with torch_threads(self.n_threads):
-            proba = self.net_.predict_proba(X.astype(np.float32)).astype(np.float64)
+            proba = self.net_.predict_proba(self._network_input(X)).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):

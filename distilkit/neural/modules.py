@@ -9,6 +9,12 @@ def softmax_rows(logits):
     return torch.softmax(logits, dim=-1)
 
 
+def normalized_sigmoids(logits):
+    """skorch ``predict_nonlinearity`` for one-vs-rest sigmoid outputs: rows scaled to sum to 1."""
+    proba = torch.sigmoid(logits)
+    return proba / proba.sum(dim=-1, keepdim=True)
+
+
 class AnyLossNetwork(nn.Module):
     """The AnyLoss paper's nets: ``()`` is a single layer; ``(h, ...)`` adds Linear-BatchNorm-sigmoid blocks.
 
