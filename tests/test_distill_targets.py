@@ -100,3 +100,17 @@ def test_errors_name_the_problem():
         class_subspaces(H, groups, 3, 2, row_basis=head_row_space(W), rng=rng)
     with pytest.raises(ValueError, match="class index 3 has no rows"):
         class_subspaces(H, groups, 4, 1, rng=rng)
+
+
+def test_float32_embeddings_give_the_float64_subspaces():
+    rng, W, H, logits, groups = teacher_problem(5, n=500, d=16)
+    basis = head_row_space(W)
+    m64, v64 = class_subspaces(H, groups, 3, 2, row_basis=basis, rotate=False)
+    m32, v32 = class_subspaces(H.astype(np.float32), groups, 3, 2, row_basis=basis, rotate=False)
+    np.testing.assert_allclose(m32, m64, atol=1e-5)
+    for c in range(3):
+        np.testing.assert_allclose(np.abs(v32[c].T @ v64[c]), np.eye(2), atol=1e-4)
+    z64 = subclass_coordinates(H, m64, v64)
+    z32 = subclass_coordinates(H.astype(np.float32), m64, v64)
+    assert z32.dtype == np.float64
+    np.testing.assert_allclose(z32, z64, atol=1e-4)

@@ -94,24 +94,33 @@ def class_subspaces(embeddings, groups, n_classes, n_subclasses, *, row_basis=No
     ValueError
         If a class has no rows, or fewer than ``S`` dimensions remain.
     """
-    H = np.asarray(embeddings, dtype=np.float64)
+    H = np.asarray(embeddings)
+    if H.dtype not in (np.float32, np.float64):
+        H = H.astype(np.float64)
     n_dims = H.shape[1] - (0 if row_basis is None else len(row_basis))
-    if row_basis is not None:
-        H = project_null_space(H, row_basis)
     if n_subclasses > n_dims:
         raise ValueError(
             f"n_subclasses={n_subclasses} exceeds the {n_dims} embedding dimensions available "
             "(the null space of the teacher head leaves D - rank(W))"
         )
-    means = np.zeros((n_classes, H.shape[1]))
-    directions = np.zeros((n_classes, H.shape[1], n_subclasses))
+    d = H.shape[1]
+    means = np.zeros((n_classes, d))
+    directions = np.zeros((n_classes, d, n_subclasses))
     for c in range(n_classes):
         rows = H[groups == c]
         if len(rows) == 0:
             raise ValueError(f"class index {c} has no rows to compute its subspace from")
-        means[c] = rows.mean(axis=0)
-        centred = rows - means[c]
-        _, vectors = eigh(centred.T @ centred, subset_by_index=[H.shape[1] - n_subclasses, H.shape[1] - 1])
+        mean = rows.mean(axis=0, dtype=np.float64)
+        centred = rows - mean.astype(rows.dtype)
+        # The scatter in the input's precision: float32 embeddings stay float32 (twice
+        # the BLAS speed, no N x D float64 copy); the null space is applied to the
+        # D x D scatter (P S P) rather than to the N x D embeddings.
+        scatter = (centred.T @ centred).astype(np.float64)
+        if row_basis is not None:
+            mean = project_null_space(mean[None], row_basis)[0]
+            scatter = project_null_space(project_null_space(scatter, row_basis).T, row_basis)
+        means[c] = mean
+        _, vectors = eigh(scatter, subset_by_index=[d - n_subclasses, d - 1])
         top = vectors[:, ::-1]
         if row_basis is not None:
             # Zero-variance eigenvectors (classes with fewer rows than S) may leave the
@@ -140,9 +149,13 @@ def subclass_coordinates(embeddings, means, directions, *, center=True):
     -------
     z : ndarray of shape (N, C, S)
     """
-    H = np.asarray(embeddings, dtype=np.float64)
+    H = np.asarray(embeddings)
+    if H.dtype not in (np.float32, np.float64):
+        H = H.astype(np.float64)
     n, (c, d, s) = len(H), directions.shape
-    z = (H @ directions.transpose(1, 0, 2).reshape(d, c * s)).reshape(n, c, s)
+    # One product in the embeddings' precision (no N x D float64 copy of float32 data).
+    stacked = directions.transpose(1, 0, 2).reshape(d, c * s).astype(H.dtype)
+    z = (H @ stacked).astype(np.float64).reshape(n, c, s)
     if center:
         z -= np.einsum("cd,cds->cs", means, directions)[None]
     return z
