@@ -35,6 +35,7 @@ Features = Annotated[
     typer.Option("--features", "-f", help="Feature columns: comma-separated names or globs such as 'emb_*'."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No tables or progress bars on stderr.")]
+ModelFile = Annotated[Path, typer.Argument(help="Model file written by 'distilkit fit'.")]
 
 
 def _version(value: bool):
@@ -102,7 +103,7 @@ def fit(
 )
 @user_errors
 def evaluate(
-    model: Annotated[Path, typer.Argument(help="Model file written by 'distilkit fit'.")],
+    model: ModelFile,
     data: Annotated[str, typer.Argument(help="Labelled table: .csv, .parquet, or '-' for CSV on stdin.")],
     target: Annotated[
         Optional[str], typer.Option("--target", "-t", help="Label column (default: the one used at fit).")
@@ -146,7 +147,7 @@ def evaluate(
 )
 @user_errors
 def predict(
-    model: Annotated[Path, typer.Argument(help="Model file written by 'distilkit fit'.")],
+    model: ModelFile,
     data: Annotated[str, typer.Argument(help="Table to score: .csv, .parquet, or '-' for CSV on stdin.")],
     output: Annotated[
         str, typer.Option("--output", "-o", help="Output .csv/.parquet, or '-' for CSV on stdout.")
