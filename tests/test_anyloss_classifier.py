@@ -167,3 +167,15 @@ def test_ten_classes_on_raw_pixels(metric):
     clf = quick(metric=metric, max_epochs=20).fit(X[:1200], y[:1200])
     assert (clf.predict(X[1200:]) == y[1200:]).mean() > 0.8
     np.testing.assert_allclose(clf.predict_proba(X[:5]).sum(1), 1.0)
+
+
+def test_fit_reports_epochs_to_a_progress_listener(cancer):
+    from distilkit.progress import listen_to_progress
+
+    X, y = cancer
+    reports = []
+    with listen_to_progress(lambda done, total, what: reports.append((done, total, what))):
+        quick(max_epochs=4).fit(X, y)
+    assert reports == [(1, 4, "epochs"), (2, 4, "epochs"), (3, 4, "epochs"), (4, 4, "epochs")]
+    quick(max_epochs=2).fit(X, y)  # no listener: silent
+    assert len(reports) == 4

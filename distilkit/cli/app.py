@@ -2,7 +2,6 @@
 
 import time
 import warnings
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -75,6 +74,7 @@ def fit(
     """Fit an estimator on a table and save it as a model file."""
     from distilkit.io import feature_matrix, read_table, resolve_columns, target_vector
     from distilkit.model_files import save_model
+    from distilkit.progress import listen_to_progress
     from distilkit.registry import make_estimator
 
     model = make_estimator(estimator, param or ())
@@ -83,8 +83,9 @@ def fit(
     X = feature_matrix(frame, columns.features)
     y = target_vector(frame, target, min_classes=2)
     start = time.perf_counter()
-    with console.status(f"fitting {estimator} on {len(y):,} rows", spinner="dots") if not quiet else nullcontext():
-        model.fit(X, y)
+    with progress(f"fitting {estimator} on {len(y):,} rows", quiet=quiet) as update:
+        with listen_to_progress(update):
+            model.fit(X, y)
     seconds = time.perf_counter() - start
     save_model(model, output, metadata={"target": target, "data": str(data), "n_samples": len(y),
                                         "fit_seconds": seconds})

@@ -85,8 +85,19 @@ def comparison_table(labels, rows, lower_is_better):
 
 @contextlib.contextmanager
 def progress(description, total=None, quiet=False):
-    """A rich progress bar on stderr (hidden when stderr is not a terminal or quiet)."""
+    """A rich progress bar on stderr (hidden when stderr is not a terminal or quiet).
+
+    Yields ``update``: ``update(n)`` advances by ``n``; ``update(done, total, what)``
+    (the library's progress reports) sets the position and total.
+    """
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=True, disable=quiet or not console.is_terminal) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda n: bar.advance(task, n)
+
+        def update(n, total=None, what=None):
+            if total is None:
+                bar.advance(task, n)
+            else:
+                bar.update(task, completed=n, total=total, description=f"{description}: {what}")
+
+        yield update

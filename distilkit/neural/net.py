@@ -3,9 +3,18 @@
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 from torch.utils.data import Dataset
 
 from distilkit.neural.batching import BatchIndexSampler
+from distilkit.progress import report_progress
+
+
+class EpochProgress(Callback):
+    """Reports finished epochs to :func:`distilkit.progress.report_progress`."""
+
+    def on_epoch_end(self, net, **kwargs):
+        report_progress(len(net.history), net.max_epochs, "epochs")
 
 
 class TensorBatchDataset(Dataset):
@@ -40,6 +49,10 @@ class IndexBatchedNet(NeuralNet):
 
     def __init__(self, *args, dataset=TensorBatchDataset, **kwargs):
         super().__init__(*args, dataset=dataset, **kwargs)
+
+    @property
+    def _default_callbacks(self):
+        return [*super()._default_callbacks, ("distilkit_progress", EpochProgress)]
 
     def get_iterator(self, dataset, training=False):
         if training:
