@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from distilkit.exceptions import DataError, ModelFileError
+from distilkit.exceptions import DataError, ModelFileError, first_line
 from distilkit.io import atomic_path
 from distilkit.registry import estimator_class, registered_name
 
@@ -156,6 +156,26 @@ def load_model(path):
     Raises
     ------
     ModelFileError
+        See :func:`read_model`.
+    """
+    return read_model(path)[0]
+
+
+def read_model(path):
+    """Load an estimator and its ``meta.json`` from one reading of a model file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    estimator : fitted estimator
+    meta : dict
+
+    Raises
+    ------
+    ModelFileError
         If the file is missing, not a distilkit model file, from a newer format,
         names a class outside the allow-list, or carries pickled objects.
     """
@@ -191,8 +211,8 @@ def load_model(path):
         try:
             estimator._restore_model_file_state(tensors)
         except (RuntimeError, KeyError, TypeError, AttributeError) as exc:
-            raise ModelFileError(f"{path}: network weights do not fit the model: {_first_line(exc)}") from None
-    return estimator
+            raise ModelFileError(f"{path}: network weights do not fit the model: {first_line(exc)}") from None
+    return estimator, meta
 
 
 def _read_tensors(path, archive):
@@ -206,11 +226,6 @@ def _read_tensors(path, archive):
         raise ModelFileError(f"{path}: refused: the network weights contain objects other than tensors") from exc
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
         raise ModelFileError(f"{path}: corrupt network weights in model file") from exc
-
-
-def _first_line(exc):
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def _open_archive(path):

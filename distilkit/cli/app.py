@@ -117,24 +117,23 @@ def evaluate(
     quiet: Quiet = False,
 ):
     """Score a model on a labelled table: accuracy, balanced accuracy, macro F1, log loss, Brier, ROC AUC."""
-    from distilkit.io import columns_for_model, read_table, target_vector
+    from distilkit.io import columns_for_model, feature_matrix, read_table, target_vector
     from distilkit.metrics import classification_metrics, optimised_metric
-    from distilkit.model_files import load_model, read_model_meta
+    from distilkit.model_files import read_model
     from distilkit.report import metrics_record
-    from distilkit.scoring import prediction_frame
 
-    meta = read_model_meta(model)
-    estimator = load_model(model)
+    estimator, meta = read_model(model)
     target = target or meta.get("metadata", {}).get("target")
     if target is None:
         fail("the model file does not name its target column; pass --target")
     frame = read_table(data)
     columns = columns_for_model(list(frame.columns), meta.get("feature_names"), features=features, target=target)
     y = target_vector(frame, target)
-    scored = prediction_frame(estimator, frame, columns.features, proba=True)
-    proba = scored[[f"proba_{c}" for c in estimator.classes_]].to_numpy()
-    metrics = classification_metrics(y, proba, estimator.classes_, y_pred=scored["prediction"].to_numpy())
-    metrics.update(optimised_metric(estimator, y, scored["prediction"].to_numpy()))
+    X = feature_matrix(frame, columns.features)
+    # predict() rather than argmax(proba): estimators may apply a decision threshold.
+    y_pred = estimator.predict(X)
+    metrics = classification_metrics(y, estimator.predict_proba(X), estimator.classes_, y_pred=y_pred)
+    metrics.update(optimised_metric(estimator, y, y_pred))
     record = metrics_record(name or model.stem, metrics, model=str(model), estimator=meta["estimator"],
                             data=str(data), target=target, n_samples=len(y))
     if json_out is not None:
@@ -164,11 +163,10 @@ def predict(
     """Score a table with a model, streaming it in batches so memory stays bounded."""
     from distilkit.exceptions import DataError
     from distilkit.io import TableSink, columns_for_model, count_rows, iter_batches, table_columns
-    from distilkit.model_files import load_model, read_model_meta
+    from distilkit.model_files import read_model
     from distilkit.scoring import score_batches
 
-    meta = read_model_meta(model)
-    estimator = load_model(model)
+    estimator, meta = read_model(model)
     passthrough = id_column or []
     if data == "-":
         batches = iter_batches(data, batch_size=batch_size)
@@ -209,7 +207,7 @@ def report(
     ] = None,
 ):
     """Compare evaluation results side by side (best value per metric highlighted)."""
-    from distilkit.io import atomic_path
+    from distilkit.io import write_text
     from distilkit.metrics import LOWER_IS_BETTER
     from distilkit.report import comparison_table as rows_of, load_records, render_html, run_labels
 
@@ -219,23 +217,20 @@ def report(
     if json_out is not None:
         _write_json({"runs": labels, "metrics": {m: dict(zip(labels, v)) for m, v, _ in rows}}, json_out)
     if html is not None:
-        page = render_html(records)
-        with atomic_path(html) as tmp:
-            tmp.write_text(page)
+        write_text(render_html(records), html)
         console.print(f"wrote {html}")
 
 
 def _write_json(document, destination):
     import json
 
-    from distilkit.io import atomic_path
+    from distilkit.io import write_text
 
     text = json.dumps(document, indent=2)
     if destination == "-":
         typer.echo(text)
         return
-    with atomic_path(destination) as tmp:
-        tmp.write_text(text + "\n")
+    write_text(text + "\n", destination)
 
 
 def _chain(first, rest):

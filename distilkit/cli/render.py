@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from distilkit.exceptions import first_line
+
 console = Console(stderr=True)
 if not console.is_terminal:
     # Logs and CI captures have no width; 80 columns would squeeze comparison tables.
@@ -37,16 +39,14 @@ def user_errors(command):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
         except (ValueError, OSError) as exc:
-            lines = str(exc).strip().splitlines()
-            fail(lines[0] if lines else type(exc).__name__)
+            fail(first_line(exc))
 
     return wrapper
 
 
 def show_warning(message, category, filename, lineno, file=None, line=None):
     """``warnings.showwarning`` for the CLI: one line on stderr, no source echo."""
-    text = str(message).strip().splitlines()
-    console.print(f"[yellow]warning:[/] {category.__name__}: {text[0] if text else ''}", highlight=False,
+    console.print(f"[yellow]warning:[/] {category.__name__}: {first_line(message)}", highlight=False,
                   soft_wrap=True)
 
 

@@ -15,6 +15,7 @@ from distilkit.io.tables import (
     read_table,
     table_columns,
     write_table,
+    write_text,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "table_columns",
     "target_vector",
     "write_table",
+    "write_text",
 ]

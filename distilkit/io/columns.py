@@ -106,7 +106,8 @@ def columns_for_model(available, feature_names, *, features=None, target=None, p
     if features is None:
         if feature_names is None:
             raise DataError("the model was fitted without feature names; pass the feature columns explicitly")
-        missing = [f for f in feature_names if f not in set(map(str, available))]
+        present = set(map(str, available))
+        missing = [f for f in feature_names if f not in present]
         if missing:
             raise DataError(
                 f"feature column {missing[0]!r} used by the model not found in the data ({len(missing)} missing)"
@@ -118,7 +119,8 @@ def columns_for_model(available, feature_names, *, features=None, target=None, p
             raise DataError(
                 f"{len(spec.features)} feature columns selected but the model expects {len(feature_names)}"
             )
-        unknown = [f for f in spec.features if f not in set(feature_names)]
+        known = set(feature_names)
+        unknown = [f for f in spec.features if f not in known]
         if unknown:
             raise DataError(f"feature column {unknown[0]!r} was not used when the model was fitted")
     return spec

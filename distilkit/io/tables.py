@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from distilkit.exceptions import DataError
+from distilkit.exceptions import DataError, first_line
 
 STDIO = "-"
 _CSV = {".csv", ".txt"}
@@ -58,7 +58,7 @@ def read_table(path, columns=None):
         else:
             frame = pd.read_csv(source, usecols=columns)
     except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+        raise DataError(f"{path}: cannot read as {fmt}: {first_line(exc)}") from exc
     if frame.shape[0] == 0:
         raise DataError(f"{path}: the table has no rows")
     return frame
@@ -74,7 +74,7 @@ def table_columns(path):
             return list(pq.ParquetFile(path).schema_arrow.names)
         return list(pd.read_csv(path, nrows=0).columns)
     except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+        raise DataError(f"{path}: cannot read as {fmt}: {first_line(exc)}") from exc
 
 
 def count_rows(path):
@@ -104,10 +104,10 @@ def iter_batches(path, columns=None, batch_size=65_536):
         else:
             source = sys.stdin if str(path) == STDIO else path
             yield from pd.read_csv(source, usecols=columns, chunksize=batch_size)
+    except DataError:
+        raise
     except (OSError, ValueError) as exc:
-        if isinstance(exc, DataError):
-            raise
-        raise DataError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+        raise DataError(f"{path}: cannot read as {fmt}: {first_line(exc)}") from exc
 
 
 @contextlib.contextmanager
@@ -180,12 +180,13 @@ class TableSink:
         return False
 
 
+def write_text(text, path):
+    """Write a text file atomically (temp file + rename)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
 def write_table(frame, path):
     """Write a whole DataFrame atomically (see :class:`TableSink`)."""
     with TableSink(path) as sink:
         sink.write(frame)
-
-
-def _first_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
