@@ -51,10 +51,10 @@ def encode_ordinal(y, classes=None):
             raise ValueError(f"label {exc.args[0]!r} is not one of classes={classes.tolist()!r}") from None
         absent = np.setdiff1d(np.arange(len(classes)), codes)
         if absent.size:
-            raise ValueError(f"class {classes[absent[0]]!r} has no training observation")
+            raise ValueError(f"class {classes.tolist()[absent[0]]!r} has no training observation")
     if len(classes) < 2:
         raise ValueError(
-            f"an ordinal model needs at least 2 classes; the data contain only 1 class ({classes[0]!r})"
+            f"an ordinal model needs at least 2 classes; the data contain only 1 class ({classes.tolist()[0]!r})"
         )
     return classes, codes
 

@@ -114,11 +114,13 @@ def negative_log_likelihood(eta, y, weights, p_min=P_MIN, hessian=False):
     upper, lower = _observed_bounds(eta, y)
     log_p = _log_proba_between(upper, lower, p_min)
     loss = -float(weights @ log_p)
-    live = np.where(log_p > np.log(p_min), weights, 0.0)
+    on_floor = log_p <= np.log(p_min)
+    live = np.where(on_floor, 0.0, weights)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        # Each 1/expm1 term vanishes at an infinite end (u = inf).
-        inv_gap = 1.0 / np.expm1(upper - lower)
-        sig_upper, sig_lower = expit(upper), expit(lower)
+        # Each 1/expm1 term vanishes at an infinite end (u = inf); it is infinite
+        # where the boundaries meet, which only happens on the floor.
+        inv_gap = np.where(on_floor, 0.0, 1.0 / np.expm1(upper - lower))
+    sig_upper, sig_lower = expit(upper), expit(lower)
     n, n_bounds = eta.shape
     rows = np.arange(n)
     grad = np.zeros((n, n_bounds + 2))
