@@ -13,7 +13,7 @@ from sklearn.metrics import (
 from distilkit.exceptions import DataError
 
 #: Metrics where a smaller value is better; every other metric is better when larger.
-LOWER_IS_BETTER = frozenset({"log_loss", "brier"})
+LOWER_IS_BETTER = frozenset({"log_loss", "brier", "rare_brier", "rare_binned_mse", "rps", "mae_rank"})
 
 
 def classification_metrics(y_true, proba, classes, y_pred=None):
@@ -53,18 +53,88 @@ def classification_metrics(y_true, proba, classes, y_pred=None):
     if unseen.size:
         raise DataError(f"labels {unseen.tolist()[:5]} were not seen when the model was fitted")
     y_pred = classes[proba.argmax(axis=1)] if y_pred is None else np.asarray(y_pred)
+    # sklearn's log_loss and Brier score take probability columns in sorted label order;
+    # ordinal models keep their classes in the user's order.
+    by_label = np.argsort(classes, kind="stable")
     metrics = {
         "accuracy": accuracy_score(y_true, y_pred),
         "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
         "f1_macro": f1_score(y_true, y_pred, average="macro", labels=classes, zero_division=0),
-        "log_loss": log_loss(y_true, proba, labels=classes),
-        "brier": brier_score_loss(y_true, proba, labels=classes)
+        "log_loss": log_loss(y_true, proba[:, by_label], labels=classes[by_label]),
+        "brier": brier_score_loss(y_true, proba[:, by_label], labels=classes[by_label])
         if len(classes) > 2
         else brier_score_loss(y_true == classes[1], proba[:, 1]),
     }
     if len(classes) == 2 and np.unique(y_true).size == 2:
         metrics["roc_auc"] = roc_auc_score(y_true == classes[1], proba[:, 1])
     return {k: float(v) for k, v in metrics.items()}
+
+
+def binned_rare_mse(is_rare, p_rare):
+    """The PRESTO paper's estimated rare-probability MSE on a test set.
+
+    Rows are sorted by predicted rare-class probability (predictions and outcomes
+    together -- the authors' code sorted only one side) and cut into
+    ``max(round(n / 100), 10)`` equal-count bins; each row's error is its prediction
+    minus the observed rare frequency of its bin, squared, averaged over rows.
+
+    Examples
+    --------
+    >>> round(binned_rare_mse(np.array([0] * 19 + [1]), np.full(20, 0.05)), 6)
+    0.0225
+    """
+    is_rare, p_rare = np.asarray(is_rare, dtype=np.float64), np.asarray(p_rare, dtype=np.float64)
+    order = np.argsort(p_rare, kind="stable")
+    n_bins = max(round(len(p_rare) / 100), 10)
+    errors = [
+        (p_rare[rows] - is_rare[rows].mean()) ** 2 for rows in np.array_split(order, n_bins) if len(rows)
+    ]
+    return float(np.concatenate(errors).mean())
+
+
+def ordinal_metrics(y_true, proba, classes):
+    """Metrics of ordinal predictions whose last class is the rare event.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+    proba : ndarray of shape (n_samples, n_classes)
+        Columns in the ordinal order of ``classes``.
+    classes : array-like of shape (n_classes,)
+        Labels from lowest to highest.
+
+    Returns
+    -------
+    metrics : dict of str to float
+        ``rare_brier``: mean squared error of the last class's probability;
+        ``rare_binned_mse``: :func:`binned_rare_mse`; ``rps``: ranked probability score
+        (squared errors of the cumulative probabilities, averaged over the ``K - 1``
+        boundaries and the rows); ``mae_rank``: mean absolute error, in classes, of the
+        predicted median class.
+
+    Examples
+    --------
+    >>> m = ordinal_metrics([0, 2], [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]], [0, 1, 2])
+    >>> round(m["rps"], 4), m["mae_rank"]
+    (0.0675, 0.0)
+    """
+    classes = np.asarray(classes)
+    proba = np.asarray(proba, dtype=np.float64)
+    position = {label: code for code, label in enumerate(classes.tolist())}
+    try:
+        codes = np.array([position[label] for label in np.asarray(y_true).tolist()])
+    except KeyError as exc:
+        raise DataError(f"label {exc.args[0]!r} was not seen when the model was fitted") from None
+    is_rare = codes == len(classes) - 1
+    cumulative = np.cumsum(proba, axis=1)[:, :-1]
+    observed = codes[:, None] <= np.arange(len(classes) - 1)
+    median = (np.cumsum(proba, axis=1) >= 0.5).argmax(axis=1)
+    return {
+        "rare_brier": float(np.mean((is_rare - proba[:, -1]) ** 2)),
+        "rare_binned_mse": binned_rare_mse(is_rare, proba[:, -1]),
+        "rps": float(np.mean((cumulative - observed) ** 2)),
+        "mae_rank": float(np.mean(np.abs(median - codes))),
+    }
 
 
 def confusion_metric(metric, y_true, y_pred, classes, beta=1.0):

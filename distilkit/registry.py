@@ -14,7 +14,16 @@ ESTIMATORS = {
     "anyloss": "distilkit.classifiers.anyloss:AnyLossClassifier",
     "logreg": "sklearn.linear_model:LogisticRegression",
     "gaussiannb": "sklearn.naive_bayes:GaussianNB",
+    "presto": "distilkit.ordinal.presto:PrestoOrdinalCV",
+    "presto-fixed": "distilkit.ordinal.presto:PrestoOrdinal",
+    "propodds": "distilkit.ordinal.proportional_odds:ProportionalOdds",
 }
+
+#: Estimators of ordered classes (evaluated with ordinal metrics too).
+ORDINAL = frozenset({"presto", "presto-fixed", "propodds"})
+
+#: Command-line names of parameters: ``-p order=low,mid,high`` sets ``classes``.
+PARAM_ALIASES = {"order": "classes"}
 
 
 def estimator_class(name):
@@ -64,7 +73,13 @@ def parse_param(assignment):
 def make_estimator(name, assignments=()):
     """Build a registered estimator from ``key=value`` strings, rejecting unknown keys."""
     cls = estimator_class(name)
-    params = dict(parse_param(a) for a in assignments)
+    params = {}
+    for assignment in assignments:
+        key, value = parse_param(assignment)
+        key = PARAM_ALIASES.get(key, key)
+        if key == "classes" and isinstance(value, str):
+            value = [label.strip() for label in value.split(",")]
+        params[key] = value
     valid = cls().get_params(deep=False)
     unknown = sorted(set(params) - set(valid))
     if unknown:

@@ -247,3 +247,46 @@ def test_anyloss_fit_and_evaluate_reports_the_optimised_metric(tmp_path, bad_tab
     assert 0.5 < metrics["gmean (optimised)"] <= 1.0 and "balanced_accuracy" in metrics
     assert_bad_input(run("fit", "anyloss", bad_tables["ok"], "-t", "label", "-p", "metric=auc", "-o", model),
                      "'metric' parameter of AnyLossClassifier")
+
+
+@pytest.fixture()
+def rating_files(tmp_path):
+    """An ordinal survey-like table whose label order is not alphabetical; 'high' is rare."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(900, 3))
+    latent = X @ [1.5, -1.0, 0.5] + rng.logistic(size=900)
+    frame = pd.DataFrame(X, columns=["x1", "x2", "x3"])
+    frame["rating"] = np.array(["low", "mid", "high"])[np.digitize(latent, [0.0, 2.5])]
+    paths = {"train": tmp_path / "ratings.csv", "test": tmp_path / "ratings_test.parquet"}
+    frame.iloc[:700].to_csv(paths["train"], index=False)
+    frame.iloc[700:].to_parquet(paths["test"])
+    return paths
+
+
+def test_ordinal_fit_with_order_then_evaluate_with_ordinal_metrics(tmp_path, rating_files):
+    for name in ("presto", "propodds"):
+        model = tmp_path / f"{name}.dkm"
+        result = run("fit", name, rating_files["train"], "-t", "rating", "-p", "order=low,mid,high", "-o", model)
+        assert result.exit_code == 0, result.output
+        result = run("evaluate", model, rating_files["test"], "--json", tmp_path / f"{name}.json")
+        assert result.exit_code == 0, result.output
+        metrics = json.loads((tmp_path / f"{name}.json").read_text())["metrics"]
+        assert {"rare_brier", "rare_binned_mse", "rps", "mae_rank", "log_loss"} <= set(metrics)
+        assert metrics["log_loss"] < 1.0 and metrics["accuracy"] > 0.6
+    result = run("predict", tmp_path / "presto.dkm", rating_files["test"], "--proba", "-o", "-")
+    assert result.stdout.splitlines()[0] == "prediction,proba_low,proba_mid,proba_high"
+    result = run("report", tmp_path / "presto.json", tmp_path / "propodds.json")
+    assert result.exit_code == 0 and "rps ↓" in result.stderr
+
+
+@pytest.mark.parametrize(("params", "fragment"), [
+    (["order=low,high"], "label 'mid' is not one of classes"),
+    (["order=low,mid,top"], "class order names 'top', which is not a label"),
+    (["lambda_min_ratio=2"], "'lambda_min_ratio' parameter of PrestoOrdinalCV"),
+    (["crossing=ignore"], "'crossing' parameter"),
+])
+def test_ordinal_fit_bad_input(tmp_path, rating_files, params, fragment):
+    args = [a for p in params for a in ("-p", p)]
+    result = run("fit", "presto", rating_files["train"], "-t", "rating", *args, "-o", tmp_path / "m.dkm")
+    assert_bad_input(result, fragment)
+    assert not (tmp_path / "m.dkm").exists()

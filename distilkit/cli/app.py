@@ -56,8 +56,9 @@ def _root(
 
 
 @app.command(
-    epilog="Example: distilkit fit nbhead train.parquet --target label --features 'emb_*' "
-    "-p scaler=minmax -o head.dkm"
+    epilog="Examples: distilkit fit nbhead train.parquet --target label --features 'emb_*' "
+    "-p scaler=minmax -o head.dkm  |  distilkit fit presto survey.csv --target answer "
+    "-p order=never,sometimes,always -o presto.dkm"
 )
 @user_errors
 def fit(
@@ -67,12 +68,12 @@ def fit(
     output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write (.dkm).")],
     features: Features = None,
     param: Annotated[
-        Optional[list[str]], typer.Option("--param", "-p", help="Hyperparameter as key=value (repeatable).")
+        Optional[list[str]], typer.Option("--param", "-p", help="Hyperparameter as key=value (repeatable); for ordinal models order=low,mid,high gives the class order.")
     ] = None,
     quiet: Quiet = False,
 ):
     """Fit an estimator on a table and save it as a model file."""
-    from distilkit.io import feature_matrix, read_table, resolve_columns, target_vector
+    from distilkit.io import feature_matrix, labels_like_target, read_table, resolve_columns, target_vector
     from distilkit.model_files import save_model
     from distilkit.progress import listen_to_progress
     from distilkit.registry import make_estimator
@@ -82,6 +83,8 @@ def fit(
     columns = resolve_columns(list(frame.columns), target=target, features=features)
     X = feature_matrix(frame, columns.features)
     y = target_vector(frame, target, min_classes=2)
+    if getattr(model, "classes", None) is not None:
+        model.set_params(classes=labels_like_target(model.classes, y))
     start = time.perf_counter()
     with progress(f"fitting {estimator} on {len(y):,} rows", quiet=quiet) as update:
         with listen_to_progress(update):
@@ -116,10 +119,15 @@ def evaluate(
     name: Annotated[Optional[str], typer.Option(help="Name of this run in reports (default: model file stem).")] = None,
     quiet: Quiet = False,
 ):
-    """Score a model on a labelled table: accuracy, balanced accuracy, macro F1, log loss, Brier, ROC AUC."""
+    """Score a model on a labelled table: accuracy, balanced accuracy, macro F1, log loss, Brier, ROC AUC.
+
+    Ordinal models (presto, presto-fixed, propodds) add the rare (last) class's Brier
+    score and binned MSE, the ranked probability score and the mean rank error.
+    """
     from distilkit.io import columns_for_model, feature_matrix, read_table, target_vector
-    from distilkit.metrics import classification_metrics, optimised_metric
+    from distilkit.metrics import classification_metrics, optimised_metric, ordinal_metrics
     from distilkit.model_files import read_model
+    from distilkit.registry import ORDINAL
     from distilkit.report import metrics_record
 
     estimator, meta = read_model(model)
@@ -132,8 +140,11 @@ def evaluate(
     X = feature_matrix(frame, columns.features)
     # predict() rather than argmax(proba): estimators may apply a decision threshold.
     y_pred = estimator.predict(X)
-    metrics = classification_metrics(y, estimator.predict_proba(X), estimator.classes_, y_pred=y_pred)
+    proba = estimator.predict_proba(X)
+    metrics = classification_metrics(y, proba, estimator.classes_, y_pred=y_pred)
     metrics.update(optimised_metric(estimator, y, y_pred))
+    if meta["estimator"] in ORDINAL:
+        metrics.update(ordinal_metrics(y, proba, estimator.classes_))
     record = metrics_record(name or model.stem, metrics, model=str(model), estimator=meta["estimator"],
                             data=str(data), target=target, n_samples=len(y))
     if json_out is not None:

@@ -4,6 +4,7 @@ from distilkit.io.columns import (
     ColumnSpec,
     columns_for_model,
     feature_matrix,
+    labels_like_target,
     resolve_columns,
     target_vector,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "count_rows",
     "feature_matrix",
     "iter_batches",
+    "labels_like_target",
     "read_table",
     "resolve_columns",
     "table_columns",

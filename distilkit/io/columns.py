@@ -92,6 +92,22 @@ def target_vector(frame, target, min_classes=1):
     return y.to_numpy()
 
 
+def labels_like_target(labels, y):
+    """Labels typed on the command line, as the values they name in the target column.
+
+    Examples
+    --------
+    >>> labels_like_target(["1", "2", "3"], np.array([3, 1, 2, 2]))
+    [1, 2, 3]
+    """
+    by_text = {str(value): value for value in np.unique(y).tolist()}
+    unknown = [str(label) for label in labels if str(label) not in by_text]
+    if unknown:
+        raise DataError(f"class order names {unknown[0]!r}, which is not a label of the target column "
+                        f"(labels: {_preview(list(by_text))})")
+    return [by_text[str(label)] for label in labels]
+
+
 def _preview(names, limit=8):
     shown = ", ".join(names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
