@@ -51,6 +51,7 @@ bench: install-bench $(VADER_SDIST)
 	OMP_NUM_THREADS=2 $(PY) benchmarks/bench_nb_head.py --sdist $(VADER_SDIST)
 	$(PY) benchmarks/bench_predict_memory.py
 	$(PY) benchmarks/bench_anyloss.py
+	$(PY) benchmarks/bench_presto.py
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache

@@ -9,6 +9,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "NaiveBayesHead": "distilkit.heads.naive_bayes",
     "AnyLossClassifier": "distilkit.classifiers.anyloss",
+    "PrestoOrdinal": "distilkit.ordinal",
+    "PrestoOrdinalCV": "distilkit.ordinal",
+    "ProportionalOdds": "distilkit.ordinal",
     "encode_texts": "distilkit.encoders",
     "load_vader": "distilkit.datasets",
     "save_model": "distilkit.model_files",

@@ -134,3 +134,18 @@ def test_pipeline_grid_search_and_joblib_round_trip(tmp_path):
                   ProportionalOdds().fit(X, y)):
         joblib.dump(model, tmp_path / "model.joblib")
         np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict_proba(X), model.predict_proba(X))
+
+
+def test_model_file_round_trip(tmp_path):
+    from distilkit import load_model, save_model
+
+    X, y = rare_event_data(n=600)
+    labels = np.array(["none", "some", "many", "all"])[y]
+    for model in (PrestoOrdinalCV(n_lambdas=5, classes=["none", "some", "many", "all"], random_state=0),
+                  PrestoOrdinal(lam=0.001, crossing="clip"), ProportionalOdds()):
+        model.fit(X, labels if model.classes is not None else y)
+        save_model(model, tmp_path / "m.dkm")
+        loaded = load_model(tmp_path / "m.dkm")
+        assert loaded.get_params() == model.get_params()
+        np.testing.assert_array_equal(loaded.classes_, model.classes_)
+        np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
