@@ -195,29 +195,25 @@ def fmt(row):
     return f"{row['mean']:.3g} ± {row['se']:.2g}"
 
 
-def print_tables(document):
-    for key, block in document["synthetic"].items():
-        table = Table(title=f"Synthetic, {key}, rare share {block['rare_share']:.2%}, {block['reps']} reps: "
-                            "MSE of rare-class probability (mean ± s.e.)")
-        table.add_column("method")
-        table.add_column("MSE")
-        table.add_column("Welch p (PRESTO < method)")
-        table.add_column("PRESTO better in")
-        for method in METHODS:
-            row = block[method]
-            table.add_row(method, fmt(row), f"{row.get('welch_p_presto_less', float('nan')):.3g}",
-                          f"{row.get('presto_wins', '-')}/{row['n']}" if method != METHODS[0] else "-")
-        console.print(table)
-    block = document["fair"]
-    table = Table(title=f"statsmodels fair, rate_marriage reversed (rare share {block['rare_share']:.2%}), "
-                        f"{block['splits']} random 90/10 splits: binned rare-probability MSE (mean ± s.e.)")
-    for column in ("method", "binned MSE", "Welch p (PRESTO < method)", "PRESTO better in"):
+def method_table(title, metric, block):
+    table = Table(title=title)
+    for column in ("method", metric, "Welch p (PRESTO < method)", "PRESTO better in"):
         table.add_column(column)
     for method in METHODS:
         row = block[method]
         table.add_row(method, fmt(row), f"{row.get('welch_p_presto_less', float('nan')):.3g}",
                       f"{row.get('presto_wins', '-')}/{row['n']}" if method != METHODS[0] else "-")
-    console.print(table)
+    return table
+
+
+def print_tables(document):
+    for key, block in document["synthetic"].items():
+        console.print(method_table(f"Synthetic, {key}, rare share {block['rare_share']:.2%}, {block['reps']} reps: "
+                                   "MSE of rare-class probability (mean ± s.e.)", "MSE", block))
+    block = document["fair"]
+    console.print(method_table(f"statsmodels fair, rate_marriage reversed (rare share {block['rare_share']:.2%}), "
+                               f"{block['splits']} random 90/10 splits: binned rare-probability MSE (mean ± s.e.)",
+                               "binned MSE", block))
     speed = document["speed"]
     table = Table(title="Fit time, seconds (K = 4)")
     for column in ("n", "p", "PrestoOrdinalCV (5 folds x 20 λ)", "ProportionalOdds", "statsmodels OrderedModel (PO, bfgs)"):
