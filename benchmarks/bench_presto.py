@@ -232,17 +232,24 @@ def main():
     parser.add_argument("--sizes", default="2500x10,2500x100,25000x10,25000x100,250000x10,250000x100")
     parser.add_argument("--statsmodels-limit", type=int, default=2_500_000,
                         help="skip statsmodels above this many n*p cells (its bfgs fit is slow)")
+    parser.add_argument("--parts", default="synthetic,fair,speed",
+                        help="parts to run; the others are kept from an existing --out file")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "presto.json")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
-    document = {
+    parts = {
+        "synthetic": lambda: run_synthetic(args.reps),
+        "fair": lambda: run_fair(args.splits),
+        "speed": lambda: run_speed(sizes, args.statsmodels_limit),
+    }
+    document = json.loads(args.out.read_text()) if args.out.exists() else {}
+    document.update({
         "benchmark": "presto",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "omp_num_threads": os.environ.get("OMP_NUM_THREADS")},
-        "synthetic": run_synthetic(args.reps),
-        "fair": run_fair(args.splits),
-        "speed": run_speed(sizes, args.statsmodels_limit),
-    }
+    })
+    for part in args.parts.split(","):
+        document[part] = parts[part]()
     print_tables(document)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(document, indent=2) + "\n")

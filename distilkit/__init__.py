@@ -9,6 +9,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "NaiveBayesHead": "distilkit.heads.naive_bayes",
     "AnyLossClassifier": "distilkit.classifiers.anyloss",
+    "KDDistiller": "distilkit.distill.distillers",
+    "LELPDistiller": "distilkit.distill.distillers",
     "PrestoOrdinal": "distilkit.ordinal",
     "PrestoOrdinalCV": "distilkit.ordinal",
     "ProportionalOdds": "distilkit.ordinal",

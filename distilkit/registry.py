@@ -14,6 +14,8 @@ ESTIMATORS = {
     "anyloss": "distilkit.classifiers.anyloss:AnyLossClassifier",
     "logreg": "sklearn.linear_model:LogisticRegression",
     "gaussiannb": "sklearn.naive_bayes:GaussianNB",
+    "kd": "distilkit.distill.distillers:KDDistiller",
+    "lelp": "distilkit.distill.distillers:LELPDistiller",
     "presto": "distilkit.ordinal.presto:PrestoOrdinalCV",
     "presto-fixed": "distilkit.ordinal.presto:PrestoOrdinal",
     "propodds": "distilkit.ordinal.proportional_odds:ProportionalOdds",

@@ -67,6 +67,13 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, "
                 f"but the data contains only one class: {self.classes_[0]!r}"
             )
+        return self._train_net(X, y_encoded, y_encoded.astype(np.int64))
+
+    def _train_net(self, X, batch_labels, targets):
+        """Seed, standardise and train a fresh net on ``targets`` (``classes_`` already set).
+
+        ``batch_labels`` (class indices, or None) stratify the mini-batches.
+        """
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if self.standardize:
             self.feature_mean_ = X.mean(axis=0, dtype=np.float64)
@@ -77,8 +84,8 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
 
         with torch_threads(self.n_threads):
             torch.manual_seed(seed)
-            self.net_ = self._build_net(X.shape[1], len(self.classes_), y_encoded, seed)
-            self.net_.fit(self._network_input(X), y_encoded.astype(np.int64))
+            self.net_ = self._build_net(X.shape[1], len(self.classes_), batch_labels, seed)
+            self.net_.fit(self._network_input(X), targets)
         return self
 
     def _network_input(self, X):

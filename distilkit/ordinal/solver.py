@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from distilkit.ordinal.likelihood import (
-    class_log_proba,
     cumulative_logits,
     negative_log_likelihood,
 )
@@ -247,14 +246,14 @@ def fit_penalized(X, y, weights, lam, factors, theta0, *, l1_ratio=1.0, free=Non
         while True:
             candidate = theta + step * direction
             c_penalty = _penalty(candidate, lam, factors, l1_ratio)
-            c_objective = -float(weights @ class_log_proba(_logits(candidate, X), y)) + c_penalty
-            if c_objective <= objective + 1e-4 * step * min(predicted, 0.0) or step < 1e-10:
+            # Derivatives come with the loss: the full step is almost always accepted.
+            c_loss, c_grad, c_curvature = _smooth_part(candidate, X, y, weights, hessian=True)
+            if c_loss + c_penalty <= objective + 1e-4 * step * min(predicted, 0.0) or step < 1e-10:
                 break
             step *= 0.5
-        if c_objective > objective:  # no descent possible at machine precision
+        if c_loss + c_penalty > objective:  # no descent possible at machine precision
             break
-        theta, penalty = candidate, c_penalty
-        loss, grad, curvature = _smooth_part(theta, X, y, weights, hessian=True)
+        theta, penalty, loss, grad, curvature = candidate, c_penalty, c_loss, c_grad, c_curvature
         if record_objective:
             history.append(loss + penalty)
         kkt = kkt_violation(theta, grad, lam, factors, l1_ratio, free)

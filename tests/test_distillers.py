@@ -1,0 +1,135 @@
+"""KDDistiller and LELPDistiller: sklearn compatibility, teacher signals, unlabelled transfer."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from distilkit.distill.distillers import KDDistiller, LELPDistiller
+
+# sklearn's checks call fit(X, y) only: a teacher estimator (fitted on the labelled
+# rows, seeing the student's own X) is the documented way to give them teacher targets.
+CHECKED = [
+    KDDistiller(teacher=LogisticRegression(), lr=0.01, max_epochs=40, random_state=0),
+    LELPDistiller(n_subclasses=2, null_space=False, teacher=LogisticRegression(), lr=0.01, max_epochs=40,
+                  random_state=0),
+    KDDistiller(alpha=1.0, hidden_layer_sizes=(), lr=0.05, max_epochs=40, random_state=0),
+]
+
+
+def expected_failed_checks(estimator):
+    return {
+        "check_classifiers_classes": "-1 marks an unlabelled transfer row (the semi-supervised convention of "
+        "sklearn's SelfTrainingClassifier), so the check's labels {-1, 1} are one class plus unlabelled rows",
+    }
+
+
+@parametrize_with_checks(CHECKED, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def odd_even():
+    """digits as odd vs even: a binary task whose classes have real subclasses."""
+    from sklearn.datasets import load_digits
+
+    X, digit = load_digits(return_X_y=True)
+    return X, digit % 2, digit
+
+
+def test_one_subclass_is_exactly_kd(odd_even):
+    X, y, _ = odd_even
+    teacher = LogisticRegression(max_iter=3000).fit(X, y)
+    common = {"teacher": teacher, "temperature": 2.0, "max_epochs": 5, "random_state": 0}
+    kd = KDDistiller(**common).fit(X[:, ::2], teacher_X=X)
+    lelp = LELPDistiller(n_subclasses=1, **common).fit(X[:, ::2], teacher_X=X)
+    np.testing.assert_allclose(lelp.predict_proba(X[:, ::2]), kd.predict_proba(X[:, ::2]), atol=1e-6)
+
+
+def test_directions_lie_in_the_null_space_of_the_teacher_head(odd_even):
+    X, y, _ = odd_even
+    teacher = LogisticRegression(max_iter=3000).fit(X, y)
+    logits = teacher.decision_function(X)[:, None] * [-0.5, 0.5]
+    for head in ({"teacher_head": (teacher.coef_, teacher.intercept_)}, {}):  # {}: recovered from the logits
+        lelp = LELPDistiller(n_subclasses=4, max_epochs=1, random_state=0).fit(
+            X, y, teacher_logits=logits, teacher_embeddings=X, **head)
+        assert np.abs(teacher.coef_ @ lelp.subclass_directions_).max() < 1e-6 * np.abs(teacher.coef_).max()
+        gram = np.einsum("cds,cdt->cst", lelp.subclass_directions_, lelp.subclass_directions_)
+        np.testing.assert_allclose(gram, np.broadcast_to(np.eye(4), gram.shape), atol=1e-8)
+
+
+def test_unlabelled_transfer_rows_are_distilled(odd_even):
+    X, y, _ = odd_even
+    teacher = LogisticRegression(max_iter=3000).fit(X[:300], y[:300])
+    logits = teacher.decision_function(X)[:, None] * [-0.5, 0.5]
+    partly = np.where(np.arange(len(y)) < 100, y, -1)
+    for labels in (None, partly):
+        student = LELPDistiller(n_subclasses=2, random_state=0).fit(X, labels, teacher_logits=logits,
+                                                                    teacher_embeddings=X)
+        assert student.classes_.tolist() == [0, 1]
+        agreement = (student.predict(X) == teacher.predict(X)).mean()
+        assert agreement > 0.9
+
+
+def test_label_only_training_ignores_the_teacher(odd_even):
+    X, y, _ = odd_even
+    student = KDDistiller(alpha=1.0, random_state=0).fit(X, y)
+    assert (student.predict(X) == y).mean() > 0.95
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        KDDistiller(alpha=1.0).fit(X, np.full(len(X), -1))
+
+
+def test_live_teacher_sees_other_features_than_the_student(odd_even):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y, _ = odd_even
+    encoder = FunctionTransformer(lambda images: images.reshape(len(images), -1) / 16.0)  # a frozen "encoder"
+    teacher = make_pipeline(encoder, LogisticRegression(max_iter=3000))  # fitted on the labels inside fit
+    images = X.reshape(-1, 8, 8)
+    student = LELPDistiller(n_subclasses=2, teacher=teacher, random_state=0).fit(X[:, :32], y, teacher_X=images)
+    assert student.subclass_directions_.shape == (2, 64, 2)
+    assert student.n_features_in_ == 32
+
+
+def test_teacher_arrays_are_routed_through_pipeline_and_grid_search(odd_even):
+    import sklearn
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, _ = odd_even
+    teacher = LogisticRegression(max_iter=3000).fit(X, y)
+    logits = teacher.decision_function(X)[:, None] * [-0.5, 0.5]
+    with sklearn.config_context(enable_metadata_routing=True):
+        student = LELPDistiller(max_epochs=3, random_state=0).set_fit_request(
+            teacher_logits=True, teacher_embeddings=True)
+        search = GridSearchCV(make_pipeline(StandardScaler(), student), {"lelpdistiller__n_subclasses": [1, 2]},
+                              cv=2).fit(X, y, teacher_logits=logits, teacher_embeddings=X)
+    assert search.best_params_["lelpdistiller__n_subclasses"] in (1, 2)
+    assert search.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({}, "needs a teacher"),
+    ({"teacher_logits": np.zeros((5, 2))}, "one row per sample"),
+    ({"teacher_logits": np.zeros((1797, 3)), "teacher_embeddings": np.zeros((1797, 4))}, "scores 3 classes"),
+    ({"teacher_logits": np.zeros((1797, 2))}, "needs the teacher's embeddings"),
+])
+def test_bad_teacher_signals(odd_even, kwargs, message):
+    X, y, _ = odd_even
+    with pytest.raises(ValueError, match=message):
+        LELPDistiller(max_epochs=1).fit(X, y, **kwargs)
+
+
+def test_model_file_round_trip(tmp_path, odd_even):
+    from distilkit import load_model, save_model
+
+    X, y, _ = odd_even
+    logits = LogisticRegression(max_iter=3000).fit(X, y).decision_function(X)[:, None] * [-0.5, 0.5]
+    for student in (LELPDistiller(n_subclasses=3, max_epochs=2, random_state=0), KDDistiller(max_epochs=2)):
+        student.fit(X, y, teacher_logits=logits, teacher_embeddings=X)
+        save_model(student, tmp_path / "student.dkm")
+        loaded = load_model(tmp_path / "student.dkm")
+        np.testing.assert_allclose(loaded.predict_proba(X), student.predict_proba(X), rtol=1e-6)
