@@ -290,3 +290,61 @@ def test_ordinal_fit_bad_input(tmp_path, rating_files, params, fragment):
     result = run("fit", "presto", rating_files["train"], "-t", "rating", *args, "-o", tmp_path / "m.dkm")
     assert_bad_input(result, fragment)
     assert not (tmp_path / "m.dkm").exists()
+
+
+@pytest.fixture()
+def distill_files(tmp_path):
+    """Teacher embeddings emb_*, different student features f_*, string labels; plus unlabelled rows."""
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(500, 6))
+    frame = pd.DataFrame(latent @ rng.normal(size=(6, 12)), columns=[f"emb_{j}" for j in range(12)])
+    for j in range(4):
+        frame[f"f_{j}"] = latent[:, j] + 0.5 * rng.normal(size=500)
+    frame["label"] = np.where(latent[:, 0] + latent[:, 1] > 0, "pos", "neg")
+    paths = {"train": tmp_path / "d_train.parquet", "test": tmp_path / "d_test.csv", "extra": tmp_path / "extra.csv"}
+    frame.iloc[:200].to_parquet(paths["train"])
+    frame.iloc[400:].to_csv(paths["test"], index=False)
+    frame.iloc[200:400].drop(columns="label").to_csv(paths["extra"], index=False)
+    return paths
+
+
+def test_distill_kd_lelp_labels_then_evaluate(tmp_path, distill_files):
+    for method in ("labels", "kd", "lelp"):
+        model = tmp_path / f"{method}.dkm"
+        result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", "--teacher", "embeddings:emb_*",
+                     "--method", method, "--unlabeled", distill_files["extra"], "-p", "n_subclasses=2"
+                     if method == "lelp" else "max_epochs=30", "-p", "random_state=0", "-o", model)
+        assert result.exit_code == 0, result.output
+        assert "400 (200 labelled)" in result.stderr
+        result = run("evaluate", model, distill_files["test"], "--json", tmp_path / f"{method}.json")
+        assert result.exit_code == 0, result.output
+        assert json.loads((tmp_path / f"{method}.json").read_text())["metrics"]["accuracy"] > 0.7
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--teacher", "bert"], "unknown teacher 'bert'"),
+    (["--teacher", "minilm"], "pass --text"),
+    (["--teacher", "embeddings:nothing_*"], "nothing_*"),
+    (["--teacher", "embeddings:emb_*", "--method", "magic"], "unknown method 'magic'"),
+    (["--teacher", "embeddings:emb_*", "--student", "cnn"], "unknown student 'cnn'"),
+    (["--teacher", "embeddings:emb_*", "-p", "n_subclasses=0"], "n_subclasses"),
+    (["--teacher", "embeddings:emb_*", "-p", "n_subclasses=40"], "n_subclasses=40"),
+    (["--teacher", "missing.dkm"], "no such model file"),
+])
+def test_distill_bad_input(tmp_path, distill_files, args, fragment):
+    result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", *args, "-o", tmp_path / "s.dkm")
+    assert_bad_input(result, fragment)
+    assert not (tmp_path / "s.dkm").exists()
+
+
+def test_distill_from_a_teacher_model_file(tmp_path, distill_files):
+    teacher = tmp_path / "teacher.dkm"
+    assert run("fit", "logreg", distill_files["train"], "-t", "label", "-f", "emb_*", "-o", teacher).exit_code == 0
+    result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", "--teacher", teacher,
+                 "-p", "n_subclasses=2", "-o", tmp_path / "s.dkm")
+    assert result.exit_code == 0, result.output
+    assert run("fit", "gaussiannb", distill_files["train"], "-t", "label", "-f", "emb_*",
+               "-o", tmp_path / "nb.dkm").exit_code == 0
+    result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", "--teacher", tmp_path / "nb.dkm",
+                 "-o", tmp_path / "s2.dkm")
+    assert_bad_input(result, "has no linear head")

@@ -103,6 +103,72 @@ def fit(
 
 
 @app.command(
+    epilog="Example: distilkit distill train.parquet --target label --features 'lsa_*' "
+    "--teacher 'embeddings:emb_*' --method lelp -p n_subclasses=4 -o lelp.dkm"
+)
+@user_errors
+def distill(
+    data: Annotated[str, typer.Argument(help="Labelled training table: .csv, .parquet, or '-' for CSV on stdin.")],
+    target: Target,
+    teacher: Annotated[str, typer.Option(
+        help="minilm (embeds --text), embeddings:<columns> (e.g. 'embeddings:emb_*'), or a linear .dkm model.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Student model file to write (.dkm).")],
+    features: Features = None,
+    method: Annotated[str, typer.Option(help="lelp, kd, or labels (the student on labels only).")] = "lelp",
+    student: Annotated[str, typer.Option(help="mlp (one hidden layer of 128) or linear.")] = "mlp",
+    text: Annotated[Optional[str], typer.Option(help="Text column the encoder teacher embeds.")] = None,
+    unlabeled: Annotated[Optional[str], typer.Option(
+        help="Extra unlabelled transfer rows (same feature/teacher columns, no target).")] = None,
+    cache_dir: Annotated[Path, typer.Option(help="Where encoder embeddings are cached (Parquet).")] = Path(
+        ".distilkit-cache"),
+    param: Annotated[
+        Optional[list[str]], typer.Option("--param", "-p", help="Student hyperparameter as key=value (repeatable).")
+    ] = None,
+    quiet: Quiet = False,
+):
+    """Distil a teacher into a small student network and save the student as a model file.
+
+    The student sees --features (default: every column that is neither the target, the
+    text nor the teacher's embeddings); the teacher's logits and embeddings give the
+    targets: Hinton KD (--method kd), LELP pseudo-subclasses (--method lelp), or none
+    (--method labels trains the same student on the labels).
+    """
+    from distilkit.distill.workflow import make_distiller, resolve_teacher, training_rows
+    from distilkit.io import read_table
+    from distilkit.model_files import save_model
+    from distilkit.progress import listen_to_progress
+
+    model = make_distiller(method, student, param or ())
+    frame, X, y, labelled = training_rows(read_table(data), target, teacher=teacher, text=text, features=features,
+                                          unlabeled=None if unlabeled is None else read_table(unlabeled))
+    n_labelled = int(labelled.sum())
+    start = time.perf_counter()
+    signal = None
+    if method != "labels":
+        with progress(f"teacher {teacher}", quiet=quiet):
+            signal = resolve_teacher(teacher, frame, y, labelled, text=text, cache_dir=cache_dir)
+    with progress(f"distilling ({method}) into a {student} student on {len(y):,} rows", quiet=quiet) as update:
+        with listen_to_progress(update):
+            if signal is None:
+                model.fit(X, y)
+            else:
+                model.fit(X, y, teacher_logits=signal.logits, teacher_embeddings=signal.embeddings,
+                          teacher_head=(signal.head_weights, signal.head_bias))
+    seconds = time.perf_counter() - start
+    save_model(model, output, metadata={"target": target, "data": str(data), "n_samples": len(y),
+                                        "n_labelled": n_labelled, "teacher": teacher, "method": method,
+                                        "fit_seconds": seconds})
+    if not quiet:
+        console.print(key_value_table(f"distilled {teacher} -> {student} ({method})", [
+            ("rows", f"{len(y):,} ({n_labelled:,} labelled)"),
+            ("student features", f"{X.shape[1]:,}"),
+            ("classes", ", ".join(map(str, model.classes_))),
+            ("time", f"{seconds:.1f} s"),
+            ("model file", str(output)),
+        ]))
+
+
+@app.command(
     epilog="Example: distilkit evaluate head.dkm test.parquet --target label --json head.json"
 )
 @user_errors

@@ -6,7 +6,7 @@ same student with ``alpha=1``. The teacher signal is given to ``fit`` -- as arra
 (``teacher_logits``, ``teacher_embeddings``, ``teacher_head``), which metadata
 routing carries through ``Pipeline`` and ``GridSearchCV`` -- or as a scikit-learn
 ``teacher`` estimator that sees ``teacher_X`` (by default the student's own ``X``).
-Rows labelled ``-1`` (or ``y=None``) are an unlabelled transfer set: with
+Rows labelled ``-1`` (``None`` for string labels, or ``y=None``) are an unlabelled transfer set: with
 ``alpha=0`` they are distilled like any other row.
 """
 
@@ -66,8 +66,8 @@ _FIT_DOC = """
         X : array-like of shape (n_samples, n_features)
             The student's features.
         y : array-like of shape (n_samples,), default=None
-            Labels; ``-1`` marks an unlabelled row (numeric labels only), ``None``
-            makes every row unlabelled. Needed when ``alpha > 0`` or when an unfitted
+            Labels; ``-1`` (numeric labels) or ``None`` (object labels) marks an
+            unlabelled row, and ``y=None`` makes every row unlabelled. Needed when ``alpha > 0`` or when an unfitted
             ``teacher`` must be fitted.
         teacher_logits : array-like of shape (n_samples, n_classes), default=None
             The teacher's logits, columns in sorted label order.
@@ -122,8 +122,12 @@ class _Distiller(NeuralClassifierBase):
         if y is None:
             return validate_data(self, X, dtype=[np.float32, np.float64]), None, np.zeros(len(X), dtype=bool)
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
-        check_classification_targets(y)
-        labelled = y != -1 if y.dtype.kind in "iuf" else np.ones(len(y), dtype=bool)
+        if y.dtype.kind in "iuf":
+            labelled = y != -1
+        else:
+            labelled = np.array([label is not None for label in y.tolist()], dtype=bool)
+        if labelled.any():
+            check_classification_targets(y[labelled])
         return X, y, labelled
 
     def _teacher_signal(self, n_samples, y, labelled, X, teacher_logits, teacher_embeddings, teacher_head,
@@ -137,7 +141,7 @@ class _Distiller(NeuralClassifierBase):
                 logits = embeddings @ W[0].T + W[1]
             else:
                 raise ValueError("teacher_embeddings need teacher_logits or teacher_head=(W, b) to give logits")
-            signal = TeacherSignal(logits, embeddings, None if W is None else W[0])
+            signal = TeacherSignal(logits, embeddings, *(W or (None, None)))
         elif self.teacher is not None:
             has_labels = y is not None and labelled.any()
             if not has_labels and not is_fitted(self.teacher):

@@ -30,6 +30,7 @@ class TeacherSignal:
     logits: np.ndarray
     embeddings: np.ndarray | None = None
     head_weights: np.ndarray | None = None
+    head_bias: np.ndarray | None = None
     classes: np.ndarray | None = None
 
 
@@ -93,4 +94,4 @@ def teacher_signal(teacher, X, y=None, labelled=None):
         embeddings = embeddings.astype(np.float64)
     W, b = linear_head(head.coef_, head.intercept_)
     logits = embeddings @ W.T.astype(embeddings.dtype) + b
-    return TeacherSignal(np.asarray(logits, dtype=np.float64), embeddings, W, np.asarray(head.classes_))
+    return TeacherSignal(np.asarray(logits, dtype=np.float64), embeddings, W, b, np.asarray(head.classes_))

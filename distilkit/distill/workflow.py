@@ -1,0 +1,148 @@
+"""Building a distillation run from table columns: the teacher signal and the student.
+
+Used by ``distilkit distill``; the teacher is named by a short spec:
+
+* ``minilm`` (any packaged encoder): embed the ``text`` column with the frozen encoder
+  (cached to Parquet) and fit a logistic-regression head on the labelled rows;
+* ``embeddings:<columns>``: the teacher's embeddings are columns of the table (names or
+  globs, e.g. ``embeddings:emb_*``), with a logistic-regression head as above;
+* ``<file>.dkm``: a fitted linear model file (e.g. ``distilkit fit logreg``) whose
+  features are columns of the table.
+"""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from distilkit.distill.teachers import teacher_signal
+from distilkit.exceptions import DataError
+from distilkit.io import feature_matrix, read_table, resolve_columns, target_vector, write_table
+
+__all__ = ["METHODS", "STUDENTS", "make_distiller", "cached_embeddings", "resolve_teacher", "training_rows"]
+
+#: ``--method`` -> (registry name, fixed parameters).
+METHODS = {"lelp": ("lelp", {}), "kd": ("kd", {}), "labels": ("kd", {"alpha": 1.0})}
+#: ``--student`` -> hidden layers of the student network.
+STUDENTS = {"mlp": (128,), "linear": ()}
+
+
+def make_distiller(method, student, assignments=()):
+    """The distiller for ``--method``/``--student`` with ``key=value`` parameters applied."""
+    from distilkit.registry import make_estimator
+
+    if method not in METHODS:
+        raise DataError(f"unknown method {method!r} (choose from: {', '.join(METHODS)})")
+    if student not in STUDENTS:
+        raise DataError(f"unknown student {student!r} (choose from: {', '.join(STUDENTS)})")
+    name, fixed = METHODS[method]
+    estimator = make_estimator(name, assignments)
+    return estimator.set_params(hidden_layer_sizes=STUDENTS[student], **fixed)
+
+
+def training_rows(frame, target, *, teacher, text=None, features=None, unlabeled=None):
+    """Rows, student features and labels of a distillation run.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The labelled table.
+    target : str
+    teacher : str
+        The teacher spec; its embedding columns are not student features.
+    text : str, default=None
+        A text column (never a student feature).
+    features : str, default=None
+        Student feature columns (names or globs); default: every other column.
+    unlabeled : pandas.DataFrame, default=None
+        Extra transfer rows; their target column, if any, is ignored.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        All rows, labelled first.
+    X : ndarray of shape (n_rows, n_features)
+    y : ndarray of shape (n_rows,)
+        Labels; unlabelled rows are ``-1`` (numeric labels) or ``None``.
+    labelled : ndarray of bool of shape (n_rows,)
+    """
+    y = target_vector(frame, target, min_classes=2)
+    n_labelled = len(y)
+    if unlabeled is not None:
+        frame = pd.concat([frame, unlabeled.drop(columns=[target], errors="ignore")], ignore_index=True,
+                          join="inner")
+        marker = -1 if y.dtype.kind in "iuf" else None
+        y = np.concatenate([y.astype(object) if marker is None else y,
+                            np.full(len(unlabeled), marker, dtype=object if marker is None else y.dtype)])
+    labelled = np.arange(len(frame)) < n_labelled
+    excluded = {target, text}
+    if teacher.startswith("embeddings:"):
+        excluded |= set(resolve_columns(list(frame.columns), features=teacher.split(":", 1)[1]).features)
+    columns = resolve_columns([c for c in frame.columns if c not in excluded], features=features)
+    return frame, feature_matrix(frame, columns.features), y, labelled
+
+
+def cached_embeddings(texts, encoder, cache_dir, progress=False):
+    """Encoder embeddings of ``texts``, read from / written to a Parquet cache.
+
+    The cache file is named by the encoder and a hash of the texts, so a changed
+    table never reuses stale embeddings.
+    """
+    from distilkit.encoders import encode_texts
+
+    texts = [str(t) for t in texts]
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"{encoder}-{digest}.parquet"
+    if path.is_file():
+        return read_table(path).to_numpy(dtype=np.float32)
+    embeddings = encode_texts(texts, encoder, progress=progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_table(pd.DataFrame(embeddings, columns=[f"emb_{j}" for j in range(embeddings.shape[1])]), path)
+    return embeddings
+
+
+def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilkit-cache", progress=False):
+    """The :class:`~distilkit.distill.teachers.TeacherSignal` of a teacher spec on a table.
+
+    Parameters
+    ----------
+    spec : str
+        See the module docstring.
+    frame : pandas.DataFrame
+        Every training row (labelled and unlabelled).
+    y : ndarray of shape (n_rows,)
+        Labels, with unlabelled rows marked (see the distillers).
+    labelled : ndarray of bool of shape (n_rows,)
+    text : str, default=None
+        Text column for encoder teachers.
+    """
+    from distilkit.encoders import PACKAGED_ENCODERS
+
+    head = LogisticRegression(max_iter=5000)
+    if spec in PACKAGED_ENCODERS:
+        if text is None:
+            raise DataError(f"teacher {spec!r} embeds a text column: pass --text")
+        if text not in frame.columns:
+            raise DataError(f"text column {text!r} not found")
+        embeddings = cached_embeddings(frame[text].tolist(), spec, cache_dir, progress=progress)
+        return teacher_signal(head, embeddings, y, labelled)
+    if spec.startswith("embeddings:"):
+        columns = resolve_columns(list(frame.columns), features=spec.split(":", 1)[1]).features
+        return teacher_signal(head, feature_matrix(frame, columns), y, labelled)
+    if spec.endswith(".dkm"):
+        from distilkit.model_files import read_model
+
+        model, meta = read_model(spec)
+        if not hasattr(model, "coef_"):
+            raise DataError(f"{spec}: the teacher model {meta['estimator']} has no linear head (coef_)")
+        names = meta.get("feature_names")
+        if not names:
+            raise DataError(f"{spec}: the teacher model was fitted without feature names")
+        missing = [name for name in names if name not in frame.columns]
+        if missing:
+            raise DataError(f"{spec}: teacher feature column {missing[0]!r} not found")
+        return teacher_signal(model, pd.DataFrame(feature_matrix(frame, names), columns=names), y, labelled)
+    raise DataError(f"unknown teacher {spec!r}: use a packaged encoder ({', '.join(PACKAGED_ENCODERS)}), "
+                    "embeddings:<columns> or a .dkm model file")
