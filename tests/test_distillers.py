@@ -133,3 +133,16 @@ def test_model_file_round_trip(tmp_path, odd_even):
         save_model(student, tmp_path / "student.dkm")
         loaded = load_model(tmp_path / "student.dkm")
         np.testing.assert_allclose(loaded.predict_proba(X), student.predict_proba(X), rtol=1e-6)
+
+
+def test_given_subclass_coordinates_replace_the_embedding_split(odd_even):
+    X, y, digit = odd_even
+    logits = LogisticRegression(max_iter=3000).fit(X, y).decision_function(X)[:, None] * [-0.5, 0.5]
+    oracle = np.zeros((len(y), 2, 5))
+    oracle[np.arange(len(y)), y, digit // 2] = 10.0  # the true digit within its parity class
+    student = LELPDistiller(n_subclasses=5, max_epochs=20, random_state=0).fit(X, y, teacher_logits=logits,
+                                                                               subclass_coordinates=oracle)
+    subclass = student.net_.forward(student._network_input(X)).numpy().reshape(-1, 2, 5)[np.arange(len(y)), y]
+    assert (subclass.argmax(axis=1) == digit // 2).mean() > 0.8  # the student learned the digits
+    with pytest.raises(ValueError, match="must have shape"):
+        LELPDistiller(n_subclasses=4).fit(X, y, teacher_logits=logits, subclass_coordinates=oracle)

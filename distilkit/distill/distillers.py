@@ -21,12 +21,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from distilkit.distill.targets import (
-    class_subspaces,
-    head_row_space,
-    pseudo_subclass_targets,
-    subclass_coordinates,
-)
+from distilkit.distill import targets as lelp
 from distilkit.distill.teachers import TeacherSignal, is_fitted, linear_head, teacher_signal
 from distilkit.neural.base import NeuralClassifierBase
 
@@ -159,6 +154,9 @@ class _Distiller(NeuralClassifierBase):
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, *, teacher_logits=None, teacher_embeddings=None, teacher_head=None, teacher_X=None):
+        return self._fit_student(X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X)
+
+    def _fit_student(self, X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X, **target_options):
         self._check_routed_params()
         X, y, labelled = self._labels(X, y)
         if self.alpha > 0 and not labelled.any():
@@ -186,7 +184,8 @@ class _Distiller(NeuralClassifierBase):
         if labelled.any():
             codes[labelled] = np.searchsorted(self.classes_, y[labelled])
         n_outputs = len(self.classes_) * self._n_subclasses()
-        soft = np.zeros((len(X), n_outputs)) if signal is None else self._soft_targets(signal, codes)
+        soft = np.zeros((len(X), n_outputs)) if signal is None else self._soft_targets(signal, codes,
+                                                                                        **target_options)
         targets = np.column_stack([soft, codes]).astype(np.float32)
         return self._train_net(X, codes, targets)
 
@@ -351,10 +350,29 @@ class LELPDistiller(_Distiller):
                          max_epochs=max_epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
                          standardize=standardize, random_state=random_state, n_threads=n_threads, **routed_params)
 
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None, *, teacher_logits=None, teacher_embeddings=None, teacher_head=None, teacher_X=None,
+            subclass_coordinates=None):
+        return self._fit_student(X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X,
+                                 subclass_coordinates=subclass_coordinates)
+
+    fit.__doc__ = _Distiller.fit.__doc__.replace("        Returns", """        subclass_coordinates : array-like of shape (n_samples, n_classes, n_subclasses), default=None
+            Replace the teacher-embedding coordinates ``z`` (used as given: no null
+            space, rotation or scaling) -- for controls such as random or oracle splits.
+
+        Returns""")
+
     def _n_subclasses(self):
         return self.n_subclasses
 
-    def _soft_targets(self, signal, codes):
+    def _soft_targets(self, signal, codes, subclass_coordinates=None):
+        if subclass_coordinates is not None:
+            z = np.asarray(subclass_coordinates, dtype=np.float64)
+            expected = (len(signal.logits), len(self.classes_), self.n_subclasses)
+            if z.shape != expected:
+                raise ValueError(f"subclass_coordinates must have shape {expected}; got {z.shape}")
+            return lelp.pseudo_subclass_targets(signal.logits, z, temperature=self.temperature,
+                                           subclass_temperature=self.subclass_temperature)
         if signal.embeddings is None:
             raise ValueError("LELPDistiller needs the teacher's embeddings: pass teacher_embeddings= to fit, "
                              "or use a teacher estimator")
@@ -367,19 +385,19 @@ class LELPDistiller(_Distiller):
                 # A linear head is recovered exactly from its logits (bias column included).
                 design = np.column_stack([embeddings, np.ones(len(embeddings))])
                 head = np.linalg.lstsq(design, signal.logits, rcond=None)[0][:-1].T
-            row_basis = head_row_space(head)
+            row_basis = lelp.head_row_space(head)
         predicted = signal.logits.argmax(axis=1)
         groups = np.where(codes >= 0, codes, predicted) if self.group_by == "label" else predicted
         rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         try:
-            means, directions = class_subspaces(embeddings, groups, n_classes, self.n_subclasses,
+            means, directions = lelp.class_subspaces(embeddings, groups, n_classes, self.n_subclasses,
                                                 row_basis=row_basis, rotate=self.rotate, rng=rng)
         except ValueError as exc:
             raise ValueError(f"{exc} (teacher embeddings have {embeddings.shape[1]} feature(s))") from None
-        z = subclass_coordinates(embeddings, means, directions, center=self.center)
+        z = lelp.subclass_coordinates(embeddings, means, directions, center=self.center)
         if self.scale_coordinates:
             spread = np.stack([z[groups == c, c].std(axis=0) for c in range(n_classes)])
             z = z / np.where(spread > 0, spread, 1.0)[None]
         self.subclass_means_, self.subclass_directions_ = means, directions
-        return pseudo_subclass_targets(signal.logits, z, temperature=self.temperature,
+        return lelp.pseudo_subclass_targets(signal.logits, z, temperature=self.temperature,
                                        subclass_temperature=self.subclass_temperature)
