@@ -28,13 +28,12 @@ Prints tables and writes benchmarks/results/distill.json.
 
 import argparse
 import json
-import os
-import platform
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from common import machine, timed, write_results
 from rich.console import Console
 from rich.table import Table
 from sklearn.datasets import load_digits
@@ -148,15 +147,6 @@ def digits_task():
     oracle = np.zeros((len(y), 2, 5))
     oracle[np.arange(len(y)), y, digit // 2] = 5.0
     return {"digits_odd_even_pixels_to_half_pixels_mlp": (X[:, ::2].astype(np.float32), y, signal, parts, oracle)}
-
-
-def timed(fn, repeats=3):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def target_seconds():
@@ -279,8 +269,7 @@ def main():
              "epoch": epoch_seconds(minilm[0][minilm[3][1]], minilm[2].logits[minilm[3][1]])}
     document = {
         "benchmark": "distill",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "omp_num_threads": os.environ.get("OMP_NUM_THREADS")},
+        "machine": machine(),
         "student": {k: list(v) if isinstance(v, tuple) else v for k, v in STUDENT.items()},
         "tasks": results,
         "summary": {"per_task": per_task,
@@ -288,9 +277,7 @@ def main():
         "speed": speed,
     }
     print_tables(document)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(document, indent=2) + "\n")
-    console.print(f"wrote {args.out}")
+    write_results(document, args.out, console)
 
 
 if __name__ == "__main__":

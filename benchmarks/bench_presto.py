@@ -24,13 +24,11 @@ Prints tables and writes benchmarks/results/presto.json.
 
 import argparse
 import json
-import os
-import platform
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from common import machine, timed, write_results
 from rich.console import Console
 from rich.table import Table
 from scipy import stats
@@ -149,15 +147,6 @@ def run_fair(splits):
             "raw": errors}
 
 
-def timed(fn, repeats=1):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def scaling_data(n, p, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1, 1, size=(n, p))
@@ -245,15 +234,12 @@ def main():
     document = json.loads(args.out.read_text()) if args.out.exists() else {}
     document.update({
         "benchmark": "presto",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "omp_num_threads": os.environ.get("OMP_NUM_THREADS")},
+        "machine": machine(),
     })
     for part in args.parts.split(","):
         document[part] = parts[part]()
     print_tables(document)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(document, indent=2) + "\n")
-    console.print(f"wrote {args.out}")
+    write_results(document, args.out, console)
 
 
 if __name__ == "__main__":
