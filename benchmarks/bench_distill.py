@@ -115,11 +115,27 @@ def run_task(name, X_student, y, signal, parts, oracle=None):
         results[label] = {"val_mean": float(np.mean(val)), "test_mean": float(np.mean(tst)),
                           "test_std": float(np.std(tst)), "test": tst}
         console.print(f"  {name}: {label}: test {np.mean(tst):.4f} ± {np.std(tst):.4f}")
-    best_kd = max((k for k in results if k.startswith("KD")), key=lambda k: results[k]["val_mean"])
-    best_lelp = max((k for k in results if k.startswith("LELP S=") and "," not in k),
-                    key=lambda k: results[k]["val_mean"])
     return {"teacher_test_accuracy": teacher_acc, "n_transfer": len(transfer), "n_test": len(test),
-            "methods": results, "selected": {"KD": best_kd, "LELP": best_lelp}}
+            "methods": results}
+
+
+def summarise(results):
+    """Choose KD's tau and LELP's (S, beta) on validation among the alpha = 0 grid rows."""
+    per_task = {}
+    for name, block in results.items():
+        methods = block["methods"]
+
+        def chosen(prefix):
+            return max((k for k in methods if k.startswith(prefix) and "," not in k),
+                       key=lambda k: methods[k]["val_mean"])
+
+        block["selected"] = {"KD": chosen("KD tau="), "LELP": chosen("LELP S=")}
+        kd, lelp_row = methods[block["selected"]["KD"]], methods[block["selected"]["LELP"]]
+        per_task[name] = {"teacher": block["teacher_test_accuracy"], "label_only": methods["label-only"]["test_mean"],
+                          "kd": kd["test_mean"], "lelp": lelp_row["test_mean"],
+                          "lelp_minus_kd": lelp_row["test_mean"] - kd["test_mean"]}
+    return {"per_task": per_task,
+            "mean_lelp_minus_kd": float(np.mean([r["lelp_minus_kd"] for r in per_task.values()]))}
 
 
 def vader_tasks(sdist, cache_dir):
@@ -256,7 +272,15 @@ def main():
     parser.add_argument("--sdist", required=True, help="vaderSentiment-3.3.2.tar.gz")
     parser.add_argument("--cache-dir", type=Path, default=HERE / "cache")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "distill.json")
+    parser.add_argument("--summarise-only", action="store_true",
+                        help="re-derive the selection and summary of an existing --out file and print it")
     args = parser.parse_args()
+    if args.summarise_only:
+        document = json.loads(args.out.read_text())
+        document["summary"] = summarise(document["tasks"])
+        print_tables(document)
+        write_results(document, args.out, console)
+        return
     warnings.simplefilter("ignore", FutureWarning)
     vader, context = vader_tasks(args.sdist, args.cache_dir)
     tasks = {**vader, **digits_task()}
@@ -264,13 +288,6 @@ def main():
     for name, (X, y, signal, parts, oracle) in tasks.items():
         console.print(f"task {name}")
         results[name] = run_task(name, X, y, signal, parts, oracle)
-    per_task = {}
-    for name, block in results.items():
-        methods = block["methods"]
-        kd, lelp_row = methods[block["selected"]["KD"]], methods[block["selected"]["LELP"]]
-        per_task[name] = {"teacher": block["teacher_test_accuracy"], "label_only": methods["label-only"]["test_mean"],
-                          "kd": kd["test_mean"], "lelp": lelp_row["test_mean"],
-                          "lelp_minus_kd": lelp_row["test_mean"] - kd["test_mean"]}
     minilm = tasks["vader_amazon_mpnet_to_minilm_mlp"]
     speed = {"lelp_targets_100000x768_S8_s": target_seconds(),
              **throughput(context, minilm[0]),
@@ -280,8 +297,7 @@ def main():
         "machine": machine(),
         "student": {k: list(v) if isinstance(v, tuple) else v for k, v in STUDENT.items()},
         "tasks": results,
-        "summary": {"per_task": per_task,
-                    "mean_lelp_minus_kd": float(np.mean([r["lelp_minus_kd"] for r in per_task.values()]))},
+        "summary": summarise(results),
         "speed": speed,
     }
     print_tables(document)
