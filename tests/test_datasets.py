@@ -61,3 +61,24 @@ def test_packaged_minilm_encodes_offline():
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
     similarity = embeddings @ embeddings.T
     assert similarity[0, 2] > similarity[0, 1]
+
+
+def test_sentence_encoder_is_a_cached_teacher_step_for_distillation():
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from distilkit import LELPDistiller
+    from distilkit.encoders import SentenceEncoder
+
+    good = ["a wonderful film", "great acting and a moving story", "I loved every minute", "superb and touching"]
+    bad = ["a dull film", "boring and far too long", "I hated every minute", "lifeless and clumsy"]
+    texts = [f"{t} ({i})" for i in range(5) for t in good + bad]
+    y = np.array(([1] * 4 + [0] * 4) * 5)
+    features = np.array([[len(t), t.count("e"), t.count("o")] for t in texts], dtype=float)  # the student's view
+    teacher = make_pipeline(SentenceEncoder(), LogisticRegression(max_iter=1000))
+    student = LELPDistiller(n_subclasses=2, teacher=teacher, max_epochs=3, random_state=0)
+    student.fit(features, y, teacher_X=texts)
+    assert student.subclass_directions_.shape == (2, 384, 2)
+    cached = SentenceEncoder().transform(texts[:3])  # served from the cache
+    np.testing.assert_array_equal(cached, SentenceEncoder().transform(texts)[:3])
