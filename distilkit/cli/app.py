@@ -68,7 +68,9 @@ def fit(
     output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write (.dkm).")],
     features: Features = None,
     param: Annotated[
-        Optional[list[str]], typer.Option("--param", "-p", help="Hyperparameter as key=value (repeatable); for ordinal models order=low,mid,high gives the class order.")
+        Optional[list[str]],
+        typer.Option("--param", "-p", help="Hyperparameter as key=value (repeatable); for ordinal models "
+                     "order=low,mid,high gives the class order."),
     ] = None,
     quiet: Quiet = False,
 ):
@@ -111,7 +113,8 @@ def distill(
     data: Annotated[str, typer.Argument(help="Labelled training table: .csv, .parquet, or '-' for CSV on stdin.")],
     target: Target,
     teacher: Annotated[str, typer.Option(
-        help="minilm (embeds --text), embeddings:<columns> (e.g. 'embeddings:emb_*'), or a linear .dkm model.")],
+        help="minilm or mpnet (embeds --text), embeddings:<columns> (e.g. 'embeddings:emb_*'), "
+        "or a linear .dkm model.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Student model file to write (.dkm).")],
     features: Features = None,
     method: Annotated[str, typer.Option(help="lelp, kd, or labels (the student on labels only).")] = "lelp",

@@ -251,7 +251,8 @@ class KDDistiller(_Distiller):
     >>> from distilkit.distill.distillers import KDDistiller
     >>> X, y = make_classification(300, random_state=0)
     >>> teacher = LogisticRegression().fit(X, y)
-    >>> student = KDDistiller(temperature=2.0, random_state=0).fit(X, teacher_logits=teacher.decision_function(X)[:, None] * [-0.5, 0.5])
+    >>> logits = teacher.decision_function(X)[:, None] * [-0.5, 0.5]   # binary head as two logits
+    >>> student = KDDistiller(temperature=2.0, random_state=0).fit(X, teacher_logits=logits)
     >>> float((student.predict(X) == teacher.predict(X)).mean()) > 0.9
     True
     """
@@ -356,7 +357,8 @@ class LELPDistiller(_Distiller):
         return self._fit_student(X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X,
                                  subclass_coordinates=subclass_coordinates)
 
-    fit.__doc__ = _Distiller.fit.__doc__.replace("        Returns", """        subclass_coordinates : array-like of shape (n_samples, n_classes, n_subclasses), default=None
+    fit.__doc__ = _Distiller.fit.__doc__.replace("        Returns", """        subclass_coordinates : array-like of shape (n_samples, n_classes, n_subclasses), \
+default=None
             Replace the teacher-embedding coordinates ``z`` (used as given: no null
             space, rotation or scaling) -- for controls such as random or oracle splits.
 
