@@ -7,9 +7,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 
 from distilkit.losses.anyloss import METRICS
-from distilkit.neural.base import NeuralClassifierBase
+from distilkit.neural.base import OPTIMIZERS, NeuralClassifierBase
 
-_OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD"}
 #: Below this, BatchNorm statistics and the batch confusion matrix are too noisy.
 MIN_BATCH_ROWS = 16
 
@@ -99,7 +98,7 @@ class AnyLossClassifier(NeuralClassifierBase):
         "batch_size": [Interval(Real, 0, 1, closed="right"), Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
         "threshold": [Interval(Real, 0, 1, closed="both")],
         "stratified_batches": ["boolean"],
         "eps": [Interval(Real, 0, None, closed="neither")],
@@ -171,36 +170,21 @@ class AnyLossClassifier(NeuralClassifierBase):
         return min(n_samples, max(rows, MIN_BATCH_ROWS))
 
     def _build_net(self, n_features, n_classes, y, seed):
-        import torch
-
-        from distilkit.neural.batching import BatchIndexSampler
         from distilkit.neural.modules import AnyLossNetwork, normalized_sigmoids, softmax_rows
-        from distilkit.neural.net import IndexBatchedNet
 
-        training = {}
-        if y is not None:
-            sampler = BatchIndexSampler(
-                len(y), self.train_batch_rows(len(y)), y=y if self.stratified_batches else None, seed=seed
-            )
-            training = {"iterator_train__batch_size": None, "iterator_train__sampler": sampler}
-        return IndexBatchedNet(
+        return self._skorch_net(
+            y,
+            seed,
+            stratify=self.stratified_batches,
             module=AnyLossNetwork,
             module__n_features=n_features,
             module__n_classes=n_classes,
             module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
             **self._criterion(n_classes, y),
-            optimizer=getattr(torch.optim, _OPTIMIZERS[self.optimizer]),
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=4096,
-            train_split=None,
             # Multi-class AnyLoss trains one-vs-rest sigmoids (see AnyLoss); BCE a softmax.
             predict_nonlinearity=normalized_sigmoids
             if self.loss == "anyloss" and n_classes > 2
             else softmax_rows,
-            verbose=0,
-            **training,
-            **self._routed_params(),
         )
 
     def _criterion(self, n_classes, y):

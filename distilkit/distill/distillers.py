@@ -23,11 +23,10 @@ from sklearn.utils.validation import validate_data
 
 from distilkit.distill import targets as lelp
 from distilkit.distill.teachers import TeacherSignal, is_fitted, linear_head, teacher_signal
-from distilkit.neural.base import NeuralClassifierBase
+from distilkit.neural.base import OPTIMIZERS, NeuralClassifierBase
 
 __all__ = ["KDDistiller", "LELPDistiller"]
 
-_OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD"}
 
 _STUDENT_DOC = """
     teacher : estimator, default=None
@@ -90,7 +89,7 @@ class _Distiller(NeuralClassifierBase):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
         "standardize": ["boolean"],
         "random_state": ["random_state"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
@@ -193,19 +192,17 @@ class _Distiller(NeuralClassifierBase):
         {_FIT_DOC}
         """
 
-    def _build_net(self, n_features, n_classes, y, seed):
-        import torch
+    def train_batch_rows(self, n_samples):
+        """Rows per training mini-batch (``batch_size``)."""
+        return self.batch_size
 
+    def _build_net(self, n_features, n_classes, y, seed):
         from distilkit.distill.loss import DistillationLoss, StudentMLP, class_proba_from_subclasses
-        from distilkit.neural.batching import BatchIndexSampler
-        from distilkit.neural.net import IndexBatchedNet
 
         n_subclasses = self._n_subclasses()
-        training = {}
-        if y is not None:
-            sampler = BatchIndexSampler(len(y), self.batch_size, seed=seed)
-            training = {"iterator_train__batch_size": None, "iterator_train__sampler": sampler}
-        return IndexBatchedNet(
+        return self._skorch_net(
+            y,
+            seed,
             module=StudentMLP,
             module__n_features=n_features,
             module__n_outputs=n_classes * n_subclasses,
@@ -214,16 +211,17 @@ class _Distiller(NeuralClassifierBase):
             criterion__n_subclasses=n_subclasses,
             criterion__temperature=self.temperature,
             criterion__alpha=self.alpha,
-            optimizer=getattr(torch.optim, _OPTIMIZERS[self.optimizer]),
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=4096,
-            train_split=None,
             predict_nonlinearity=partial(class_proba_from_subclasses, n_subclasses=n_subclasses),
-            verbose=0,
-            **training,
-            **self._routed_params(),
         )
+
+
+_SUBCLASS_COORDINATES_DOC = """\
+        subclass_coordinates : array-like of shape (n_samples, n_classes, n_subclasses), default=None
+            Replace the teacher-embedding coordinates ``z`` (used as given: no null
+            space, rotation or scaling) -- for controls such as random or oracle splits.
+
+"""
+
 
 class KDDistiller(_Distiller):
     __doc__ = f"""Hinton knowledge distillation into a small student.
@@ -357,12 +355,7 @@ class LELPDistiller(_Distiller):
         return self._fit_student(X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X,
                                  subclass_coordinates=subclass_coordinates)
 
-    fit.__doc__ = _Distiller.fit.__doc__.replace("        Returns", """        subclass_coordinates : array-like of shape (n_samples, n_classes, n_subclasses), \
-default=None
-            Replace the teacher-embedding coordinates ``z`` (used as given: no null
-            space, rotation or scaling) -- for controls such as random or oracle splits.
-
-        Returns""")
+    fit.__doc__ = _Distiller.fit.__doc__.replace("        Returns", _SUBCLASS_COORDINATES_DOC + "        Returns")
 
     def _n_subclasses(self):
         return self.n_subclasses

@@ -21,12 +21,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from distilkit.neural.threads import torch_threads
 
+#: ``optimizer`` parameter values -> ``torch.optim`` class names.
+OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD"}
+
 ROUTED_PREFIXES = ("module__", "optimizer__", "criterion__", "iterator_train__", "iterator_valid__", "callbacks__")
 
 
 class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
-    """Base class: subclasses define ``_build_net(n_features, n_classes, y, seed)`` and
-    the parameters ``random_state``, ``n_threads`` and ``standardize``."""
+    """Base class: subclasses define ``_build_net(n_features, n_classes, y, seed)`` (usually
+    through :meth:`_skorch_net`), ``train_batch_rows(n_samples)``, and the parameters
+    ``random_state``, ``n_threads``, ``standardize``, ``optimizer``, ``lr`` and ``max_epochs``."""
 
     def _set_routed_params(self, routed):
         # Stored unchecked, like every sklearn parameter; fit() validates the prefixes.
@@ -87,6 +91,34 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             self.net_ = self._build_net(X.shape[1], len(self.classes_), batch_labels, seed)
             self.net_.fit(self._network_input(X), targets)
         return self
+
+    def _skorch_net(self, y, seed, *, stratify=False, **net_params):
+        """The index-batched skorch net every subclass builds in ``_build_net``.
+
+        ``self.optimizer``, ``lr`` and ``max_epochs``, no validation split, the routed
+        parameters; when training on ``y``, shuffled mini-batches of
+        ``self.train_batch_rows(len(y))`` rows, stratified by ``y`` if asked.
+        """
+        import torch
+
+        from distilkit.neural.batching import BatchIndexSampler
+        from distilkit.neural.net import IndexBatchedNet
+
+        training = {}
+        if y is not None:
+            sampler = BatchIndexSampler(len(y), self.train_batch_rows(len(y)), y=y if stratify else None, seed=seed)
+            training = {"iterator_train__batch_size": None, "iterator_train__sampler": sampler}
+        return IndexBatchedNet(
+            optimizer=getattr(torch.optim, OPTIMIZERS[self.optimizer]),
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=4096,
+            train_split=None,
+            verbose=0,
+            **net_params,
+            **training,
+            **self._routed_params(),
+        )
 
     def _network_input(self, X):
         """float32 rows for the network, standardised with the training statistics if asked."""
