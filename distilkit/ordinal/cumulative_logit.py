@@ -4,6 +4,7 @@ Validation, ordered label encoding, internal standardisation, coefficients mappe
 to the original feature scale, and prediction with a policy for crossing boundaries.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,6 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from distilkit.ordinal.likelihood import CROSSING_POLICIES, cumulative_logits, repair_crossing
+from distilkit.ordinal.solver import slopes_from_differences
 
 __all__ = ["CumulativeLogitClassifier", "encode_ordinal", "standardization"]
 
@@ -103,24 +105,20 @@ class CumulativeLogitClassifier(ClassifierMixin, BaseEstimator):
         mean, scale = standardization(X, weights, self.standardize)
         return (X - mean) / scale, codes, weights, (mean, scale)
 
-    def _set_coefficients(self, theta, scaling, shared_slopes=False):
-        from distilkit.ordinal.solver import slopes_from_differences
-
-        mean, scale = scaling
-        beta = slopes_from_differences(theta[:, 1:]) / scale
-        self.intercept_ = theta[:, 0] - beta @ mean
-        self.coef_ = beta[0].copy() if shared_slopes else beta
-
-    def _warn_if_not_converged(self, fit):
+    def _store_fit(self, fit, scaling, shared_slopes=False):
+        """Keep a solver result: coefficients on the original scale, ``n_iter_``, a warning if unconverged."""
         if not fit.converged:
-            import warnings
-
             warnings.warn(
                 f"{type(self).__name__} did not converge in max_iter={self.max_iter} Newton steps "
                 f"(largest KKT violation {fit.kkt:.2e} > tol={self.tol:g})",
                 ConvergenceWarning,
                 stacklevel=3,
             )
+        self.n_iter_ = fit.n_iter
+        mean, scale = scaling
+        beta = slopes_from_differences(fit.theta[:, 1:]) / scale
+        self.intercept_ = fit.theta[:, 0] - beta @ mean
+        self.coef_ = beta[0].copy() if shared_slopes else beta
 
     def _boundary_coefs(self):
         coef = np.asarray(self.coef_)

@@ -20,16 +20,16 @@ from distilkit.ordinal.cumulative_logit import (
     CumulativeLogitClassifier,
     standardization,
 )
-from distilkit.ordinal.likelihood import cumulative_logits, cumulative_to_class_proba
+from distilkit.ordinal.likelihood import cumulative_to_class_proba
 from distilkit.ordinal.solver import (
     fit_path,
     fit_penalized,
     intercept_only_start,
     lambda_max,
     lambda_path,
+    logits_from_theta,
     null_fit,
     penalty_factors,
-    slopes_from_differences,
 )
 
 __all__ = ["PrestoOrdinal", "PrestoOrdinalCV", "ordinal_brier"]
@@ -150,9 +150,7 @@ class PrestoOrdinal(CumulativeLogitClassifier):
         start = intercept_only_start(codes, weights, n_classes, Xs.shape[1])
         fit = fit_penalized(Xs, codes, weights, self.lam, factors, start,
                             l1_ratio=self.l1_ratio, tol=self.tol, max_iter=self.max_iter)
-        self._warn_if_not_converged(fit)
-        self.n_iter_ = fit.n_iter
-        self._set_coefficients(fit.theta, scaling)
+        self._store_fit(fit, scaling)
         return self
 
 
@@ -188,9 +186,8 @@ def _fold_brier_path(X, codes, weights, train, test, lambdas, settings):
     X_test = (X[test] - mean) / scale
     scores = np.empty(len(lambdas))
     for i, fit in enumerate(fits):
-        eta = cumulative_logits(X_test, fit.theta[:, 0], slopes_from_differences(fit.theta[:, 1:]))
         proba = np.zeros((len(test), n_classes))
-        proba[:, present] = cumulative_to_class_proba(expit(eta))
+        proba[:, present] = cumulative_to_class_proba(expit(logits_from_theta(fit.theta, X_test)))
         scores[i] = ordinal_brier(codes[test], proba, weights[test])
     return scores
 
@@ -326,7 +323,5 @@ class PrestoOrdinalCV(CumulativeLogitClassifier):
         self.lambda_ = float(self.lambdas_[best])
         refit = fit_path(Xs, codes, weights, self.lambdas_[: best + 1], factors, l1_ratio=self.l1_ratio,
                          tol=self.tol, max_iter=self.max_iter, start=null.theta)[-1]
-        self._warn_if_not_converged(refit)
-        self.n_iter_ = refit.n_iter
-        self._set_coefficients(refit.theta, scaling)
+        self._store_fit(refit, scaling)
         return self

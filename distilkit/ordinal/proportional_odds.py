@@ -85,7 +85,5 @@ class ProportionalOdds(CumulativeLogitClassifier):
         Xs, codes, weights, scaling = self._validated_training_data(X, y, sample_weight)
         factors = penalty_factors(len(self.classes_) - 1, Xs.shape[1], penalize_first=False)
         fit = null_fit(Xs, codes, weights, factors, tol=self.tol, max_iter=self.max_iter)
-        self._warn_if_not_converged(fit)
-        self.n_iter_ = fit.n_iter
-        self._set_coefficients(fit.theta, scaling, shared_slopes=True)
+        self._store_fit(fit, scaling, shared_slopes=True)
         return self

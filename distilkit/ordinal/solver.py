@@ -37,6 +37,7 @@ __all__ = [
     "penalised_objective",
     "kkt_violation",
     "fit_penalized",
+    "logits_from_theta",
     "lambda_max",
     "lambda_path",
     "intercept_only_start",
@@ -86,13 +87,14 @@ def _penalty(theta, lam, factors, l1_ratio):
     return lam * float(np.sum(factors * (l1_ratio * np.abs(theta) + 0.5 * (1.0 - l1_ratio) * theta * theta)))
 
 
-def _logits(theta, X):
+def logits_from_theta(theta, X):
+    """Cumulative logits ``eta`` (n_samples, K - 1) of parameters ``theta``."""
     return cumulative_logits(X, theta[:, 0], slopes_from_differences(theta[:, 1:]))
 
 
 def _smooth_part(theta, X, y, weights, hessian=False):
     """Mean negative log-likelihood, its gradient in ``theta`` and its Hessian factors in ``eta``."""
-    loss, grad_eta, *curvature = negative_log_likelihood(_logits(theta, X), y, weights, hessian=hessian)
+    loss, grad_eta, *curvature = negative_log_likelihood(logits_from_theta(theta, X), y, weights, hessian=hessian)
     grad_beta = grad_eta.T @ X
     # psi_j enters every beta_k with k >= j: reverse cumulative sum over boundaries.
     grad_psi = np.cumsum(grad_beta[::-1], axis=0)[::-1]
@@ -131,14 +133,24 @@ def _difference_map(n_boundaries, n_features):
     )
 
 
-def _hessian_matrix(X1, diagonal, off_diagonal, difference_map):
+def _weighted_gram(X, w):
+    """``[1, X]' diag(w) [1, X]`` without materialising the column of ones."""
+    weighted = w[:, None] * X
+    gram = np.empty((X.shape[1] + 1, X.shape[1] + 1))
+    gram[0, 0] = w.sum()
+    gram[0, 1:] = gram[1:, 0] = weighted.sum(axis=0)
+    gram[1:, 1:] = X.T @ weighted
+    return gram
+
+
+def _hessian_matrix(X, diagonal, off_diagonal, difference_map):
     """Hessian of the smooth part in flattened ``theta`` from its factors in ``eta``."""
-    n_boundaries, d = diagonal.shape[1], X1.shape[1]
+    n_boundaries, d = diagonal.shape[1], X.shape[1] + 1
     H = np.zeros((n_boundaries, d, n_boundaries, d))
     for k in range(n_boundaries):
-        H[k, :, k, :] = X1.T @ (diagonal[:, k, None] * X1)
+        H[k, :, k, :] = _weighted_gram(X, diagonal[:, k])
         if k + 1 < n_boundaries:
-            block = X1.T @ (off_diagonal[:, k, None] * X1)
+            block = _weighted_gram(X, off_diagonal[:, k])
             H[k, :, k + 1, :] = block
             H[k + 1, :, k, :] = block.T
     H = H.reshape(n_boundaries * d, n_boundaries * d)
@@ -223,7 +235,6 @@ def fit_penalized(X, y, weights, lam, factors, theta0, *, l1_ratio=1.0, free=Non
     """
     free = np.ones(theta0.shape, dtype=bool) if free is None else free
     shape = theta0.shape
-    X1 = np.column_stack([np.ones(X.shape[0]), X])
     difference_map = _difference_map(shape[0], shape[1] - 1)
     l1 = (lam * l1_ratio * factors).ravel()
     l2 = (lam * (1.0 - l1_ratio) * factors).ravel()
@@ -235,7 +246,7 @@ def fit_penalized(X, y, weights, lam, factors, theta0, *, l1_ratio=1.0, free=Non
     n_iter = 0
     while kkt > tol and n_iter < max_iter:
         n_iter += 1
-        H = _hessian_matrix(X1, *curvature, difference_map)
+        H = _hessian_matrix(X, *curvature, difference_map)
         # An inexact inner solve suffices far from the optimum (Lee, Sun & Saunders 2014).
         inner_tol = max(min(kkt, 1.0) * 0.1, tol) ** 2
         proposal = _coordinate_descent(H, grad.ravel(), theta.ravel(), l1, l2, free.ravel(), tol=inner_tol)
