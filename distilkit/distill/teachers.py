@@ -77,21 +77,25 @@ def teacher_signal(teacher, X, y=None, labelled=None):
     -------
     TeacherSignal
     """
-    if not is_fitted(teacher):
+    encoder, head = (teacher[:-1], teacher[-1]) if isinstance(teacher, Pipeline) else (None, teacher)
+    fitted = is_fitted(teacher)
+    if not fitted:
         if y is None:
             raise ValueError("the teacher is not fitted and there are no labels to fit it on")
         rows = np.ones(len(y), dtype=bool) if labelled is None else labelled
-        teacher = clone(teacher).fit(X[rows] if hasattr(X, "shape") else [X[i] for i in np.flatnonzero(rows)],
-                                     y[rows])
-    head = teacher[-1] if isinstance(teacher, Pipeline) else teacher
+        if encoder is not None:
+            encoder = clone(encoder).fit(X[rows] if hasattr(X, "shape") else [X[i] for i in np.flatnonzero(rows)])
+    # Every row goes through the encoder once; an unfitted head is fitted on these embeddings.
+    embeddings = X if encoder is None else encoder.transform(X)
+    embeddings = np.asarray(embeddings.toarray() if hasattr(embeddings, "toarray") else embeddings)
+    if embeddings.dtype not in (np.float32, np.float64):
+        embeddings = embeddings.astype(np.float64)
+    if not fitted:
+        head = clone(head).fit(embeddings[rows], y[rows])
     if not (hasattr(head, "coef_") and hasattr(head, "intercept_")):
         raise ValueError(
             f"the teacher's final step {type(head).__name__} is not a linear classifier (needs coef_ and intercept_)"
         )
-    embeddings = teacher[:-1].transform(X) if isinstance(teacher, Pipeline) else X
-    embeddings = np.asarray(embeddings.toarray() if hasattr(embeddings, "toarray") else embeddings)
-    if embeddings.dtype not in (np.float32, np.float64):
-        embeddings = embeddings.astype(np.float64)
     W, b = linear_head(head.coef_, head.intercept_)
     logits = embeddings @ W.T.astype(embeddings.dtype) + b
     return TeacherSignal(np.asarray(logits, dtype=np.float64), embeddings, W, b, np.asarray(head.classes_))
