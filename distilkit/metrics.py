@@ -126,13 +126,13 @@ def ordinal_metrics(y_true, proba, classes):
     except KeyError as exc:
         raise DataError(f"label {exc.args[0]!r} was not seen when the model was fitted") from None
     is_rare = codes == len(classes) - 1
-    cumulative = np.cumsum(proba, axis=1)[:, :-1]
+    cumulative = np.cumsum(proba, axis=1)
     observed = codes[:, None] <= np.arange(len(classes) - 1)
-    median = (np.cumsum(proba, axis=1) >= 0.5).argmax(axis=1)
+    median = (cumulative >= 0.5).argmax(axis=1)
     return {
         "rare_brier": float(np.mean((is_rare - proba[:, -1]) ** 2)),
         "rare_binned_mse": binned_rare_mse(is_rare, proba[:, -1]),
-        "rps": float(np.mean((cumulative - observed) ** 2)),
+        "rps": float(np.mean((cumulative[:, :-1] - observed) ** 2)),
         "mae_rank": float(np.mean(np.abs(median - codes))),
     }
 

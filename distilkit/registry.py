@@ -78,10 +78,7 @@ def make_estimator(name, assignments=()):
     params = {}
     for assignment in assignments:
         key, value = parse_param(assignment)
-        key = PARAM_ALIASES.get(key, key)
-        if key == "classes" and isinstance(value, str):
-            value = [label.strip() for label in value.split(",")]
-        params[key] = value
+        params[PARAM_ALIASES.get(key, key)] = value
     valid = cls().get_params(deep=False)
     unknown = sorted(set(params) - set(valid))
     if unknown:

@@ -93,13 +93,19 @@ def target_vector(frame, target, min_classes=1):
 
 
 def labels_like_target(labels, y):
-    """Labels typed on the command line, as the values they name in the target column.
+    """A class order typed on the command line, as the values it names in the target column.
+
+    ``labels`` is a comma-separated string (``low,mid,high``) or a list.
 
     Examples
     --------
-    >>> labels_like_target(["1", "2", "3"], np.array([3, 1, 2, 2]))
+    >>> labels_like_target("1, 2,3", np.array([3, 1, 2, 2]))
     [1, 2, 3]
+    >>> labels_like_target(["b", "a"], np.array(["a", "b"]))
+    ['b', 'a']
     """
+    if isinstance(labels, str):
+        labels = [label.strip() for label in labels.split(",")]
     by_text = {str(value): value for value in np.unique(y).tolist()}
     unknown = [str(label) for label in labels if str(label) not in by_text]
     if unknown:
