@@ -92,16 +92,19 @@ def binned_rare_mse(is_rare, p_rare):
     return float(np.concatenate(errors).mean())
 
 
-def ordinal_metrics(y_true, proba, classes):
+def ordinal_metrics(y_true, proba, classes, order=None):
     """Metrics of ordinal predictions whose last class is the rare event.
 
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
     proba : ndarray of shape (n_samples, n_classes)
-        Columns in the ordinal order of ``classes``.
+        Columns in the order of ``classes``.
     classes : array-like of shape (n_classes,)
-        Labels from lowest to highest.
+        The labels of ``proba``'s columns; from lowest to highest unless ``order`` is given.
+    order : array-like of shape (n_classes,), default=None
+        The labels from lowest to highest, for a model whose columns are in another
+        order (e.g. a logistic regression's sorted labels).
 
     Returns
     -------
@@ -117,9 +120,18 @@ def ordinal_metrics(y_true, proba, classes):
     >>> m = ordinal_metrics([0, 2], [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]], [0, 1, 2])
     >>> round(m["rps"], 4), m["mae_rank"]
     (0.0675, 0.0)
+    >>> ordinal_metrics(["b", "c"], [[0.2, 0.7, 0.1], [0.3, 0.1, 0.6]], ["a", "b", "c"], order=["b", "a", "c"]) == m
+    True
     """
     classes = np.asarray(classes)
     proba = np.asarray(proba, dtype=np.float64)
+    if order is not None:
+        column = {label: j for j, label in enumerate(classes.tolist())}
+        if sorted(map(str, order)) != sorted(map(str, column)) or len(order) != len(column):
+            raise DataError(f"the class order {list(order)!r} must name each of the model's classes "
+                            f"({classes.tolist()!r}) once")
+        proba = proba[:, [column[label] for label in order]]
+        classes = np.asarray(order)
     position = {label: code for code, label in enumerate(classes.tolist())}
     try:
         codes = np.array([position[label] for label in np.asarray(y_true).tolist()])

@@ -1,18 +1,18 @@
-"""Safe single-file persistence of fitted estimators (``.dkm``).
+"""Safe single-file persistence of fitted models (``.dkm``): a skops archive plus our metadata.
 
-A model file is a zip archive holding
+A model file is a `skops <https://skops.readthedocs.io>`_ archive of the whole fitted
+model -- usually a :class:`~sklearn.pipeline.Pipeline` of preprocessing and one
+estimator -- with one extra member, ``distilkit.json``: the format tag and version, the
+input columns and their roles, the classes, the final estimator's parameters, library
+versions and the fit metadata.
 
-* ``meta.json`` -- format tag and version, the estimator's registry name and class
-  (from the allow-list in :mod:`distilkit.registry`), its constructor parameters,
-  library versions, feature names, classes, user metadata and the fitted scalar
-  attributes;
-* ``arrays.npz`` -- the fitted array attributes, written by :func:`numpy.savez` and
-  read with ``allow_pickle=False``.
-
-Loading never unpickles anything, so opening a model file cannot execute code: an
-archive carrying pickled object arrays, an unknown class, or anything that is not a
-distilkit archive is refused with :class:`~distilkit.exceptions.ModelFileError`.
-Python users can still use joblib/pickle on the estimators directly.
+Loading never unpickles anything and never runs code from the file: skops rebuilds only
+the types it trusts by default plus :data:`TRUSTED_TYPES` (distilkit's own classes), and
+distilkit's neural estimators keep their network weights as plain arrays (see
+:class:`distilkit.neural.base.NeuralClassifierBase`). Before skops sees the archive every
+member is read in bounded chunks into a fresh uncompressed archive, so a member that
+inflates past ``max_bytes``, lies about its size, or is an array whose declared shape
+needs more memory than its bytes hold is refused before anything is allocated for it.
 """
 
 import io
@@ -20,67 +20,52 @@ import json
 import platform
 import zipfile
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from distilkit.exceptions import DataError, ModelFileError, first_line
 from distilkit.io import atomic_path
-from distilkit.registry import estimator_class, registered_name
 
 FORMAT = "distilkit-model"
-FORMAT_VERSION = 1
-_META, _ARRAYS, _TENSORS = "meta.json", "arrays.npz", "tensors.pt"
+FORMAT_VERSION = 2
+META_MEMBER = "distilkit.json"
+#: Default limit on the uncompressed size of a model file's content.
+MAX_BYTES = 1 << 30
+_MAX_MEMBERS = 100_000
+_CHUNK = 1 << 20
+
+#: Types a model file may hold beyond skops' default trusted set.
+TRUSTED_TYPES = (
+    # TfidfVectorizer's dtype parameter; a dtype builds no code.
+    "numpy.dtype",
+    "distilkit.heads.naive_bayes.NaiveBayesHead",
+    "distilkit.classifiers.anyloss.AnyLossClassifier",
+    "distilkit.distill.distillers.KDDistiller",
+    "distilkit.distill.distillers.LELPDistiller",
+    "distilkit.ordinal.presto.PrestoOrdinal",
+    "distilkit.ordinal.presto.PrestoOrdinalCV",
+    "distilkit.ordinal.proportional_odds.ProportionalOdds",
+    "distilkit.encoders.SentenceEncoder",
+    "distilkit.featurizer.TextColumn",
+    "distilkit.featurizer.CategoryStrings",
+)
 
 
-def _encode(value, where):
-    """JSON-encode a parameter/attribute value; tuples and arrays are tagged to round-trip."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float, np.integer, np.floating, np.bool_)):
-        return value.item() if isinstance(value, np.generic) else value
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, where) for v in value]}
-    if isinstance(value, list):
-        return [_encode(v, where) for v in value]
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {k: _encode(v, where) for k, v in value.items()}
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        return {"__ndarray__": value.tolist(), "dtype": value.dtype.str}
-    raise ModelFileError(f"cannot store {where} of type {type(value).__name__} in a model file")
-
-
-def _decode(value):
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if isinstance(value, dict):
-        if "__tuple__" in value:
-            return tuple(_decode(v) for v in value["__tuple__"])
-        if "__ndarray__" in value:
-            return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
-        return {k: _decode(v) for k, v in value.items()}
-    return value
-
-
-def _storable_array(name, value):
-    if value.dtype.kind in "biufU":
-        return value, False
-    if value.dtype == object and all(isinstance(v, str) for v in value.ravel()):
-        return value.astype(str), True
-    raise ModelFileError(f"cannot store attribute {name} (dtype {value.dtype}) in a model file")
-
-
-def save_model(estimator, path, *, metadata=None):
-    """Save a fitted estimator to a ``.dkm`` model file, atomically.
+def save_model(model, path, *, metadata=None, roles=None):
+    """Save a fitted model to a ``.dkm`` file, atomically.
 
     Parameters
     ----------
-    estimator : fitted estimator
-        One of the classes in :data:`distilkit.registry.ESTIMATORS`.
+    model : fitted estimator or Pipeline
+        Made only of types that :func:`load_model` trusts (scikit-learn's own and
+        distilkit's); anything else is refused rather than written.
     path : str or path-like
         Destination; replaced only once the file is complete.
     metadata : dict, default=None
-        JSON-serialisable extra information (e.g. the training target column).
+        JSON-serialisable information about the fit (e.g. the target column).
+    roles : list of dict, default=None
+        The column roles of the model's featurizer (see :mod:`distilkit.featurizer`).
 
     Examples
     --------
@@ -93,139 +78,165 @@ def save_model(estimator, path, *, metadata=None):
     >>> load_model(path).predict(X[:2])
     array([0, 0])
     """
-    name = registered_name(estimator)
-    fitted = {k: v for k, v in vars(estimator).items() if k.endswith("_") and not k.startswith("_")}
-    if not fitted:
-        raise ModelFileError(f"{type(estimator).__name__} is not fitted; fit it before saving")
-    tensors = None
-    if hasattr(estimator, "_model_file_state"):
-        fitted, tensors = estimator._model_file_state()
-    arrays, object_arrays, attributes = {}, [], {}
-    for key, value in fitted.items():
-        if isinstance(value, np.ndarray):
-            arrays[key], is_object = _storable_array(key, value)
-            if is_object:
-                object_arrays.append(key)
-        else:
-            attributes[key] = _encode(value, f"attribute {key}")
+    import skops.io as sio
+    from sklearn.utils.validation import check_is_fitted
+
+    estimator = final_estimator(model)
+    try:
+        check_is_fitted(model)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ModelFileError(f"{type(model).__name__} is not fitted; fit it before saving") from exc
+    try:
+        blob = sio.dumps(model, compression=zipfile.ZIP_DEFLATED)
+    except (TypeError, RuntimeError, ValueError) as exc:
+        raise ModelFileError(f"cannot store {type(model).__name__} in a model file: {first_line(exc)}") from exc
+    untrusted = sorted(set(sio.get_untrusted_types(data=blob)) - set(TRUSTED_TYPES))
+    if untrusted:
+        raise ModelFileError(f"a model file cannot hold {untrusted[0]} (only scikit-learn's and distilkit's "
+                             "own types load safely)")
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "estimator": name,
+        "estimator": _estimator_name(estimator),
         "class": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
-        "params": {k: _encode(v, f"parameter {k}") for k, v in estimator.get_params(deep=False).items()},
-        "attributes": attributes,
-        "object_arrays": object_arrays,
-        "feature_names": [str(f) for f in getattr(estimator, "feature_names_in_", [])] or None,
-        "classes": [_encode(c, "class label") for c in getattr(estimator, "classes_", np.array([])).tolist()],
+        "params": _json_safe(estimator.get_params(deep=False)),
+        "columns": [str(c) for c in getattr(model, "feature_names_in_", [])] or None,
+        "roles": roles,
+        "classes": _json_safe(getattr(estimator, "classes_", np.array([])).tolist()),
         "versions": _versions(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "metadata": _encode(metadata or {}, "metadata"),
+        "metadata": _json_safe(metadata or {}),
     }
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    archive = io.BytesIO(blob)
+    with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(META_MEMBER, json.dumps(meta, indent=2))
     with atomic_path(path) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(_META, json.dumps(meta, indent=2))
-            archive.writestr(_ARRAYS, buffer.getvalue())
-            if tensors is not None:
-                import torch
-
-                weights = io.BytesIO()
-                torch.save(tensors, weights)
-                archive.writestr(_TENSORS, weights.getvalue())
+        tmp.write_bytes(archive.getvalue())
 
 
-def read_model_meta(path):
-    """The ``meta.json`` of a model file, after checking it is a distilkit model file."""
-    with _open_archive(path) as archive:
-        return _read_meta(path, archive)
-
-
-def load_model(path):
-    """Load an estimator saved by :func:`save_model` without executing any code.
+def load_model(path, *, max_bytes=MAX_BYTES):
+    """Load a model saved by :func:`save_model` without executing any code.
 
     Parameters
     ----------
     path : str or path-like
+    max_bytes : int, default=1 GiB
+        Refuse files whose content would take more memory than this.
 
     Returns
     -------
-    estimator : fitted estimator
+    model : fitted estimator or Pipeline
 
     Raises
     ------
     ModelFileError
         See :func:`read_model`.
     """
-    return read_model(path)[0]
+    return read_model(path, max_bytes=max_bytes)[0]
 
 
-def read_model(path):
-    """Load an estimator and its ``meta.json`` from one reading of a model file.
+def read_model(path, *, max_bytes=MAX_BYTES):
+    """Load a model and its ``distilkit.json`` from one reading of a model file.
 
     Parameters
     ----------
     path : str or path-like
+    max_bytes : int, default=1 GiB
+        Refuse files whose content would take more memory than this.
 
     Returns
     -------
-    estimator : fitted estimator
+    model : fitted estimator or Pipeline
     meta : dict
 
     Raises
     ------
     ModelFileError
-        If the file is missing, not a distilkit model file, from a newer format,
-        names a class outside the allow-list, or carries pickled objects.
+        If the file is missing, not a distilkit model file, of another format version,
+        larger than ``max_bytes`` once inflated, holds a type outside the trusted set,
+        pickled objects, arrays whose shape does not match their bytes, parameters
+        that are not constructor parameters, or network weights that do not fit the
+        network its parameters describe.
     """
-    with _open_archive(path) as archive:
-        meta = _read_meta(path, archive)
-        try:
-            with np.load(io.BytesIO(archive.read(_ARRAYS)), allow_pickle=False) as npz:
-                arrays = {key: npz[key] for key in npz.files}
-        except ValueError as exc:
-            if "allow_pickle" in str(exc):
-                raise ModelFileError(f"{path}: refused: the model file contains pickled objects") from exc
-            raise ModelFileError(f"{path}: corrupt arrays in model file") from exc
-        except (KeyError, OSError, zipfile.BadZipFile) as exc:
-            raise ModelFileError(f"{path}: corrupt arrays in model file") from exc
-        tensors = _read_tensors(path, archive) if _TENSORS in archive.namelist() else None
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    members = _checked_members(path, max_bytes)
+    meta = _parse_meta(path, members)
+    _check_arrays(path, members)
+    clean = io.BytesIO()
+    with zipfile.ZipFile(clean, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, data in members.items():
+            if name != META_MEMBER:
+                zf.writestr(name, data)
+    members.clear()
     try:
-        cls = estimator_class(meta["estimator"])
-    except DataError as exc:
+        model = sio.loads(clean.getvalue(), trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException as exc:
+        raise ModelFileError(f"{path}: refused: {first_line(exc)}") from None
+    except ModelFileError as exc:
         raise ModelFileError(f"{path}: refused: {exc}") from None
-    if meta.get("class") != f"{cls.__module__}.{cls.__qualname__}":
-        raise ModelFileError(f"{path}: refused: class {meta.get('class')!r} does not match {meta['estimator']!r}")
-    try:
-        estimator = cls(**{k: _decode(v) for k, v in meta["params"].items()})
-    except (TypeError, KeyError) as exc:
-        raise ModelFileError(f"{path}: corrupt model parameters: {exc}") from None
-    for key, value in meta.get("attributes", {}).items():
-        setattr(estimator, key, _decode(value))
-    for key, value in arrays.items():
-        setattr(estimator, key, value.astype(object) if key in meta.get("object_arrays", []) else value)
-    if hasattr(estimator, "_restore_model_file_state"):
-        if tensors is None:
-            raise ModelFileError(f"{path}: corrupt model file (no {_TENSORS} for {meta['estimator']})")
-        try:
-            estimator._restore_model_file_state(tensors)
-        except (RuntimeError, KeyError, TypeError, AttributeError) as exc:
-            raise ModelFileError(f"{path}: network weights do not fit the model: {first_line(exc)}") from None
-    return estimator, meta
+    except RecursionError:
+        raise ModelFileError(f"{path}: corrupt model file (nested too deeply)") from None
+    except Exception as exc:  # skops raises whatever a malformed schema makes its builders raise
+        raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {first_line(exc)})") from None
+    if not hasattr(model, "predict"):
+        raise ModelFileError(f"{path}: refused: the file holds a {type(model).__name__}, not a model")
+    return model, meta
 
 
-def _read_tensors(path, archive):
-    import pickle
+def read_model_meta(path, *, max_bytes=MAX_BYTES):
+    """The ``distilkit.json`` of a model file, without building the model."""
+    with _open_archive(path) as archive:
+        info = _member_info(path, archive, max_bytes)
+        if META_MEMBER not in info:
+            return _parse_meta(path, {})
+        return _parse_meta(path, {META_MEMBER: _read_member(path, archive, info[META_MEMBER])})
 
-    import torch
 
-    try:
-        return torch.load(io.BytesIO(archive.read(_TENSORS)), weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise ModelFileError(f"{path}: refused: the network weights contain objects other than tensors") from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
-        raise ModelFileError(f"{path}: corrupt network weights in model file") from exc
+def model_roles(meta):
+    """The column roles of a model file: stored by the featurizer, else every input column as numeric.
+
+    Raises
+    ------
+    DataError
+        If the model was fitted on an array without column names.
+    """
+    if meta.get("roles"):
+        return meta["roles"]
+    if not meta.get("columns"):
+        raise DataError("the model was fitted on an array without column names, so it cannot read a table")
+    return [{"column": c, "role": "numeric", "dtype": "float64", "encoding": "as given"} for c in meta["columns"]]
+
+
+def final_estimator(model):
+    """The last step of a Pipeline (the model itself otherwise)."""
+    from sklearn.pipeline import Pipeline
+
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
+def _estimator_name(estimator):
+    from distilkit.registry import registered_name
+
+    return registered_name(estimator) or type(estimator).__name__
+
+
+def _json_safe(value):
+    """Parameters and labels as JSON: numbers, strings, lists, dicts; other objects by name."""
+    if value is None or isinstance(value, (bool, str, int, float)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_safe(value.tolist())
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, type):
+        return value.__name__
+    return type(value).__name__
 
 
 def _open_archive(path):
@@ -233,37 +244,131 @@ def _open_archive(path):
         raise ModelFileError(f"{path}: no such model file")
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise ModelFileError(f"{path}: not a distilkit model file (not a zip archive)") from None
 
 
-def _read_meta(path, archive):
+def _member_info(path, archive, max_bytes):
+    """Member name -> ZipInfo, refusing unsafe names, duplicates and oversized content."""
+    infos = archive.infolist()
+    if len(infos) > _MAX_MEMBERS:
+        raise ModelFileError(f"{path}: refused: {len(infos):,} members in the model file")
+    info, total = {}, 0
+    for member in infos:
+        name = member.filename
+        parts = PurePosixPath(name).parts
+        if name.startswith("/") or "\\" in name or ".." in parts or len(parts) != 1:
+            raise ModelFileError(f"{path}: refused: unexpected member name {name!r}")
+        if name in info:
+            raise ModelFileError(f"{path}: refused: duplicate member {name!r}")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ModelFileError(f"{path}: refused: member {name!r} uses an unsupported compression")
+        total += member.file_size
+        if total > max_bytes:
+            raise ModelFileError(f"{path}: refused: the content inflates past the {max_bytes:,}-byte limit")
+        info[name] = member
+    return info
+
+
+def _read_member(path, archive, member):
+    """A member's bytes, read in bounded chunks; a stream longer or shorter than declared is refused."""
+    chunks, size = [], 0
     try:
-        meta = json.loads(archive.read(_META))
-    except KeyError:
-        raise ModelFileError(f"{path}: not a distilkit model file (no {_META})") from None
-    except (ValueError, zipfile.BadZipFile, OSError):
-        raise ModelFileError(f"{path}: corrupt model file ({_META} unreadable)") from None
+        with archive.open(member) as stream:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > member.file_size:
+                    raise ModelFileError(f"{path}: refused: member {member.filename!r} is larger than declared")
+                chunks.append(chunk)
+    except ModelFileError:
+        raise
+    except Exception as exc:  # BadZipFile (CRC), EOFError, zlib.error: a damaged member
+        raise ModelFileError(f"{path}: corrupt model file (member {member.filename!r}: {first_line(exc)})") from None
+    return b"".join(chunks)
+
+
+def _checked_members(path, max_bytes):
+    with _open_archive(path) as archive:
+        info = _member_info(path, archive, max_bytes)
+        if "meta.json" in info and META_MEMBER not in info:
+            raise ModelFileError(f"{path}: model file format 1 (distilkit 0.1) is no longer read; re-fit the model "
+                                 "with this version")
+        if META_MEMBER not in info or "schema.json" not in info:
+            raise ModelFileError(f"{path}: not a distilkit model file (no {META_MEMBER} or schema.json)")
+        return {name: _read_member(path, archive, member) for name, member in info.items()}
+
+
+def _parse_meta(path, members):
+    if META_MEMBER not in members:
+        raise ModelFileError(f"{path}: not a distilkit model file (no {META_MEMBER})")
+    try:
+        meta = json.loads(members[META_MEMBER])
+    except (ValueError, RecursionError):
+        raise ModelFileError(f"{path}: corrupt model file ({META_MEMBER} unreadable)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a distilkit model file")
     if meta.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path}: model file format version {meta.get('format_version')} is not supported "
-            f"(this distilkit reads version {FORMAT_VERSION})"
-        )
-    if not isinstance(meta.get("params"), dict) or "estimator" not in meta:
-        raise ModelFileError(f"{path}: corrupt model file (meta.json incomplete)")
+        raise ModelFileError(f"{path}: model file format version {meta.get('format_version')!r} is not supported "
+                             f"(this distilkit reads version {FORMAT_VERSION}; re-fit the model)")
+    expected = {"estimator": str, "params": dict, "metadata": dict, "classes": list}
+    for key, kind in expected.items():
+        if not isinstance(meta.get(key), kind):
+            raise ModelFileError(f"{path}: corrupt model file ({META_MEMBER}: {key!r} is not a {kind.__name__})")
+    for key in ("columns", "roles"):
+        if meta.get(key) is not None and not isinstance(meta[key], list):
+            raise ModelFileError(f"{path}: corrupt model file ({META_MEMBER}: {key!r} is not a list)")
+    fields = ("column", "role", "dtype", "encoding")
+    for role in meta.get("roles") or []:
+        if not (isinstance(role, dict) and all(isinstance(role.get(f), str) for f in fields)):
+            raise ModelFileError(f"{path}: corrupt model file ({META_MEMBER}: a role is not "
+                                 f"{{{', '.join(fields)}}} strings)")
     return meta
+
+
+def _check_arrays(path, members):
+    """Refuse arrays whose declared dtype or shape does not match the bytes that hold them."""
+    for name, data in members.items():
+        if name.endswith(".npy"):
+            _check_npy(path, name, data)
+        elif name.endswith(".npz"):
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                    for member in _member_info(path, inner, len(data) * 1032 + 1024).values():
+                        _check_npy(path, f"{name}/{member.filename}", _read_member(path, inner, member))
+            except zipfile.BadZipFile:
+                raise ModelFileError(f"{path}: corrupt model file (member {name!r})") from None
+
+
+def _check_npy(path, name, data):
+    from numpy.lib import format as npy
+
+    stream = io.BytesIO(data)
+    try:
+        version = npy.read_magic(stream)
+        read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+        shape, _, dtype = read_header(stream, max_header_size=10_000)
+    except (ValueError, SyntaxError, TypeError, EOFError) as exc:
+        raise ModelFileError(f"{path}: corrupt array {name!r}: {first_line(exc)}") from None
+    if dtype.hasobject:
+        raise ModelFileError(f"{path}: refused: the model file contains pickled objects ({name!r})")
+    count = 1
+    for extent in shape:
+        count *= int(extent)
+    if count * dtype.itemsize != len(data) - stream.tell():
+        raise ModelFileError(f"{path}: refused: array {name!r} declares shape {tuple(shape)} of {dtype}, "
+                             f"which its {len(data) - stream.tell():,} bytes do not hold")
 
 
 def _versions():
     import sklearn
+    import skops
 
     import distilkit
 
     return {
         "distilkit": distilkit.__version__,
         "scikit-learn": sklearn.__version__,
+        "skops": skops.__version__,
         "numpy": np.__version__,
         "python": platform.python_version(),
     }

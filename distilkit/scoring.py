@@ -1,41 +1,70 @@
-"""Batch scoring: turn a fitted classifier and table batches into prediction tables."""
+"""Batch scoring: a fitted model and raw table batches in, prediction tables out."""
 
-from distilkit.io import feature_matrix
+import numpy as np
+
+from distilkit.exceptions import DataError
+from distilkit.featurizer import prepare_table
+
+PREDICTION_COLUMN = "prediction"
 
 
-def prediction_frame(estimator, frame, features, *, passthrough=(), proba=False, prediction_column="prediction"):
+def output_columns(classes, *, proba=False):
+    """The columns :func:`prediction_frame` adds: the prediction, then ``proba_<class>`` per class."""
+    return [PREDICTION_COLUMN, *([f"proba_{label}" for label in classes] if proba else [])]
+
+
+def checked_proba(model, X, where="table"):
+    """``model.predict_proba(X)``, refusing non-finite probabilities instead of writing them."""
+    probabilities = np.asarray(model.predict_proba(X), dtype=np.float64)
+    if not np.isfinite(probabilities).all():
+        row = int(np.flatnonzero(~np.isfinite(probabilities).all(axis=1))[0])
+        raise DataError(f"{where}: the model gives non-finite probabilities (first at row {row + 1}); "
+                        "its inputs or weights are out of range")
+    return probabilities
+
+
+def prediction_frame(model, frame, roles, *, passthrough=(), proba=False, where="table"):
     """Predictions for one table batch.
 
     Parameters
     ----------
-    estimator : fitted classifier with ``predict_proba``
+    model : fitted classifier or Pipeline with ``predict_proba``
     frame : pandas.DataFrame
-    features : list of str
-        Feature columns, in the order the model expects.
+        Raw rows: the model's input columns (see :func:`distilkit.featurizer.prepare_table`)
+        and any passthrough columns.
+    roles : list of dict
+        The model's column roles.
     passthrough : sequence of str
         Columns copied to the output first (ids).
     proba : bool
         Add one ``proba_<class>`` column per class.
+    where : str
+        Names the table in error messages.
 
     Returns
     -------
     pandas.DataFrame
     """
-    X = feature_matrix(frame, features)
+    from distilkit.model_files import final_estimator
+
+    X = prepare_table(frame, roles, where=where)
     out = frame[list(passthrough)].reset_index(drop=True)
+    # Featurize once for both calls below.
+    estimator = final_estimator(model)
+    features = X if estimator is model else model[:-1].transform(X)
+    probabilities = checked_proba(estimator, features, where)
     # predict() rather than argmax(proba): estimators may apply a decision threshold.
-    out[prediction_column] = estimator.predict(X)
+    out[PREDICTION_COLUMN] = estimator.predict(features)
     if proba:
-        probabilities = estimator.predict_proba(X)
-        for j, label in enumerate(estimator.classes_):
-            out[f"proba_{label}"] = probabilities[:, j]
+        for name, column in zip(output_columns(model.classes_, proba=True)[1:], probabilities.T):
+            out[name] = column
     return out
 
 
-def score_batches(estimator, batches, features, **options):
+def score_batches(model, batches, roles, **options):
     """Yield :func:`prediction_frame` for each batch of an iterable of DataFrames."""
     for frame in batches:
-        yield prediction_frame(estimator, frame, features, **options)
+        yield prediction_frame(model, frame, roles, **options)
 
 
-__all__ = ["prediction_frame", "score_batches"]
+__all__ = ["PREDICTION_COLUMN", "checked_proba", "output_columns", "prediction_frame", "score_batches"]

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 # scikit-learn's array-API estimator check (run with NumPy inputs for estimators without
 # array-API support) is skipped unless this is set before SciPy is first imported.
@@ -8,6 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
+
+
+@pytest.fixture(scope="session")
+def data_dir():
+    """Committed samples of real tables (see tests/data/README.md)."""
+    return Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="session")

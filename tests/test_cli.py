@@ -1,3 +1,4 @@
+import io
 import json
 import subprocess
 import sys
@@ -19,11 +20,12 @@ def run(*args, input=None):
 
 
 def assert_bad_input(result, fragment):
-    """Exit 2, a single 'error:' line naming the problem, no traceback."""
+    """Exit 2, one 'error:' line naming the problem (after the roles table, if any), no traceback."""
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    assert fragment in lines[0], lines[0]
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
+    assert fragment in errors[0], errors[0]
     assert "Traceback" not in result.output
 
 
@@ -125,9 +127,11 @@ def bad_tables(tmp_path, tiny_frame):
         ("empty", [], "has no rows"),
         ("ok", ["-t", "nope"], "target column 'nope' not found"),
         ("ok", ["-f", "a,zz"], "feature column 'zz' not found"),
-        ("nan", [], "feature column 'b' contains NaN"),
-        ("text", [], "feature column 'c' is not numeric"),
         ("one_class", [], "only one class"),
+        ("ok", ["-x", "a,zz"], "excluded column 'zz' not found"),
+        ("ok", ["--text", "words"], "text column 'words' not found"),
+        ("ok", ["-x", "a", "-x", "b,c"], "no feature columns left"),
+        ("ok", ["-t", "label", "--text", "label"], "both the target and a text column"),
         ("ok", ["-p", "var_smoothing=-1"], "'var_smoothing' parameter of NaiveBayesHead"),
         ("ok", ["-p", "scaler=zscore"], "'scaler' parameter"),
         ("ok", ["-p", "bogus=1"], "unknown parameter 'bogus'"),
@@ -165,14 +169,19 @@ def bad_models(tmp_path, tiny_model):
     models["pickle"].write_bytes(pickle.dumps({"a": 1}))
     models["corrupt"].write_bytes(tiny_model.read_bytes()[:200])
     with zipfile.ZipFile(models["foreign"], "w") as archive:
-        archive.writestr("meta.json", json.dumps({"format": "other"}))
+        archive.writestr("other.txt", "hello")
+    models["format1"] = tmp_path / "old.dkm"
+    with zipfile.ZipFile(models["format1"], "w") as archive:
+        archive.writestr("meta.json", json.dumps({"format": "distilkit-model", "format_version": 1}))
+        archive.writestr("arrays.npz", b"")
     return models
 
 
 @pytest.mark.parametrize(
     "model, fragment",
     [("missing", "no such model file"), ("pickle", "not a zip archive"),
-     ("corrupt", "model file"), ("foreign", "not a distilkit model file")],
+     ("corrupt", "model file"), ("foreign", "not a distilkit model file"),
+     ("format1", "format 1 (distilkit 0.1) is no longer read; re-fit the model")],
 )
 @pytest.mark.parametrize("command", ["evaluate", "predict"])
 def test_bad_model_files(tmp_path, bad_models, bad_tables, command, model, fragment):
@@ -183,36 +192,34 @@ def test_bad_model_files(tmp_path, bad_models, bad_tables, command, model, fragm
 
 
 @pytest.mark.parametrize(
-    "table, extra, fragment",
+    "table, fragment",
     [
-        ("nan", [], "feature column 'b' contains NaN"),
-        ("text", [], "feature column 'c' is not numeric"),
-        ("ok", ["-f", "a,b"], "2 feature columns selected but the model expects 3"),
-        ("ok", ["-f", "a,b,zz"], "feature column 'zz' not found"),
-        ("missing", [], "no such file"),
+        ("text", "numeric column 'c' holds 'word' (row 1)"),
+        ("missing", "no such file"),
     ],
 )
 @pytest.mark.parametrize("command", ["evaluate", "predict"])
-def test_scoring_bad_input(tmp_path, tiny_model, bad_tables, command, table, extra, fragment):
+def test_scoring_bad_input(tmp_path, tiny_model, bad_tables, command, table, fragment):
     data = bad_tables.get(table, tmp_path / "missing.csv")
     out = tmp_path / "out.parquet"
     outputs = ["-o", out] if command == "predict" else ["--json", tmp_path / "m.json"]
-    assert_bad_input(run(command, tiny_model, data, *extra, *outputs), fragment)
+    assert_bad_input(run(command, tiny_model, data, *outputs), fragment)
     assert not out.exists() and not (tmp_path / "m.json").exists()
 
 
-def test_predict_wrong_feature_count(tmp_path, tiny_model, tiny_frame):
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_scoring_without_a_model_column(tmp_path, tiny_model, tiny_frame, command):
     tiny_frame.drop(columns="c").to_csv(tmp_path / "two.csv", index=False)
-    assert_bad_input(run("predict", tiny_model, tmp_path / "two.csv"), "feature column 'c' used by the model")
+    assert_bad_input(run(command, tiny_model, tmp_path / "two.csv"), "column 'c'")
 
 
 def test_predict_failure_in_a_late_batch_leaves_no_output(tmp_path, tiny_model, tiny_frame):
-    broken = tiny_frame.copy()
-    broken.loc[55, "a"] = np.nan
-    broken.to_parquet(tmp_path / "late.parquet")
+    broken = tiny_frame.astype({"a": object})
+    broken.loc[55, "a"] = "oops"
+    broken.to_csv(tmp_path / "late.csv", index=False)
     out = tmp_path / "scores.parquet"
-    assert_bad_input(run("predict", tiny_model, tmp_path / "late.parquet", "--batch-size", "10", "-o", out),
-                     "contains NaN")
+    assert_bad_input(run("predict", tiny_model, tmp_path / "late.csv", "--batch-size", "10", "-o", out),
+                     "numeric column 'a' holds 'oops' (row 56)")
     assert not out.exists() and list(tmp_path.glob(".scores*")) == []
 
 
@@ -282,8 +289,9 @@ def test_ordinal_fit_with_order_then_evaluate_with_ordinal_metrics(tmp_path, rat
 @pytest.mark.parametrize(("params", "fragment"), [
     (["order=low,high"], "label 'mid' is not one of classes"),
     (["order=low,mid,top"], "class order names 'top', which is not a label"),
-    (["lambda_min_ratio=2"], "'lambda_min_ratio' parameter of PrestoOrdinalCV"),
-    (["crossing=ignore"], "'crossing' parameter"),
+    (["order=low,mid,high", "lambda_min_ratio=2"], "'lambda_min_ratio' parameter of PrestoOrdinalCV"),
+    (["order=low,mid,high", "crossing=ignore"], "'crossing' parameter"),
+    ([], "string labels need an order: give it as -p order=<lowest>,...,<highest> (labels: high, low, mid;"),
 ])
 def test_ordinal_fit_bad_input(tmp_path, rating_files, params, fragment):
     args = [a for p in params for a in ("-p", p)]
@@ -348,3 +356,119 @@ def test_distill_from_a_teacher_model_file(tmp_path, distill_files):
     result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", "--teacher", tmp_path / "nb.dkm",
                  "-o", tmp_path / "s2.dkm")
     assert_bad_input(result, "has no linear head")
+
+
+# ---------------------------------------------------------------- raw tables
+
+def test_raw_table_fit_inspect_predict(tmp_path, data_dir):
+    train = pd.read_csv(data_dir / "hmda_sample.csv")
+    train.loc[[3, 40], "lvrat"] = np.nan
+    train.loc[7, "insurance"] = np.nan
+    train.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "hmda.dkm"
+    result = run("fit", "logreg", tmp_path / "train.csv", "-t", "deny", "-o", model)
+    assert result.exit_code == 0, result.output
+    assert "median imputation + missing indicator" in result.stderr and "one-hot (3 categories)" in result.stderr
+    assert "notice: column 'rownames' identifies rows" in result.stderr and "random_state │ 0" in result.stderr
+
+    result = run("inspect", model)
+    assert result.exit_code == 0, result.output
+    for text in ("rownames", "identifier", "lbfgs", "scikit-learn version", "deny", "no, yes"):
+        assert text in result.stderr, text
+    meta = json.loads(run("inspect", model, "--json").stdout)
+    assert meta["roles"][0] == {"column": "rownames", "role": "identifier", "dtype": "int64",
+                                "encoding": "unique per row: left out"}
+
+    raw = pd.read_csv(data_dir / "hmda_sample.csv").drop(columns="deny").head(6)
+    raw.loc[0, "phist"] = "unheard-of"
+    raw.loc[1, "unemp"] = np.nan
+    raw["free_text"] = "ignored"
+    raw.to_csv(tmp_path / "raw.csv", index=False)
+    result = run("predict", model, tmp_path / "raw.csv", "--proba", "--id-column", "rownames", "--batch-size", "4")
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(io.StringIO(result.stdout))
+    assert list(out.columns) == ["rownames", "prediction", "proba_no", "proba_yes"]
+    assert out["rownames"].tolist() == raw["rownames"].tolist() and out.notna().all().all()
+
+
+def test_text_column_model_scores_raw_text(tmp_path, data_dir):
+    model = tmp_path / "reviews.dkm"
+    result = run("fit", "nbhead", data_dir / "amazon_reviews_sample.csv", "-t", "sentiment", "--text", "text",
+                 "-o", model, "-q")
+    assert result.exit_code == 0, result.output
+    from distilkit import load_model
+
+    frame = pd.read_csv(data_dir / "amazon_reviews_sample.csv").head(8)
+    frame.loc[2, "text"] = np.nan
+    result = run("predict", model, "-", "--id-column", "snippet_id", "--proba",
+                 input=frame.drop(columns="sentiment").to_csv(index=False))
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(io.StringIO(result.stdout))
+    expected = load_model(model).predict_proba(frame[["text"]])
+    np.testing.assert_allclose(out[["proba_negative", "proba_positive"]].to_numpy(), expected)
+    result = run("evaluate", model, data_dir / "amazon_reviews_sample.csv", "--json", "-", "-q")
+    assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.8
+
+
+def test_categorical_codes_that_look_numeric_stay_strings(tmp_path):
+    rng = np.random.default_rng(0)
+    codes = np.array(["007", "012", "A1"])[rng.integers(0, 3, 120)]
+    frame = pd.DataFrame({"code": codes, "x": rng.normal(size=120)})
+    frame["y"] = np.where(frame.code == "007", "a", "b")
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    assert run("fit", "logreg", tmp_path / "train.csv", "-t", "y", "-o", tmp_path / "m.dkm", "-q").exit_code == 0
+    # The first batch holds only "007"/"012", which pandas alone would read as the numbers 7 and 12.
+    frame.sort_values("code").drop(columns="y").to_csv(tmp_path / "sorted.csv", index=False)
+    result = run("predict", tmp_path / "m.dkm", tmp_path / "sorted.csv", "--batch-size", "10")
+    assert result.exit_code == 0, result.output
+    predicted = pd.read_csv(io.StringIO(result.stdout))["prediction"]
+    assert (predicted.to_numpy() == np.where(frame.sort_values("code").code == "007", "a", "b")).all()
+
+
+def test_ordinal_order_on_real_admissions(tmp_path, data_dir):
+    data = data_dir / "medpar_sample.csv"
+    assert_bad_input(run("fit", "propodds", data, "-t", "admission", "-o", tmp_path / "p.dkm"),
+                     "give it as -p order=<lowest>,...,<highest> (labels: elective, emergency, urgent;")
+    order = "elective,urgent,emergency"
+    result = run("fit", "propodds", data, "-t", "admission", "-p", f"order={order}", "-o", tmp_path / "p.dkm", "-q")
+    assert result.exit_code == 0, result.output
+    assert run("fit", "logreg", data, "-t", "admission", "-o", tmp_path / "l.dkm", "-q").exit_code == 0
+    records = {}
+    for name, extra in (("p", []), ("l", ["--order", order])):
+        result = run("evaluate", tmp_path / f"{name}.dkm", data, *extra, "--json", "-", "-q")
+        assert result.exit_code == 0, result.output
+        records[name] = json.loads(result.stdout)["metrics"]
+    assert {"rare_brier", "rps", "mae_rank"} <= set(records["p"]) & set(records["l"])
+    # The rare class is "emergency" (10%): its Brier score is far below that of "urgent" (23%).
+    assert records["l"]["rare_brier"] < 0.12
+    assert_bad_input(run("evaluate", tmp_path / "l.dkm", data, "--order", "elective,urgent"), "must name each")
+
+
+def test_fits_are_reproducible_by_default(tmp_path, bad_tables):
+    outputs = []
+    for run_number in range(2):
+        model = tmp_path / f"a{run_number}.dkm"
+        result = run("fit", "anyloss", bad_tables["ok"], "-t", "label", "-p", "max_epochs=5", "-o", model)
+        assert result.exit_code == 0 and "random_state │ 0" in result.stderr, result.output
+        outputs.append(run("predict", model, bad_tables["ok"], "--proba").stdout)
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_output_files_follow_the_umask(tmp_path, bad_tables, umask, mode):
+    import os
+
+    previous = os.umask(umask)
+    try:
+        assert run("fit", "nbhead", bad_tables["ok"], "-t", "label", "-o", tmp_path / "m.dkm", "-q").exit_code == 0
+        assert run("predict", tmp_path / "m.dkm", bad_tables["ok"], "-o", tmp_path / "p.csv", "-q").exit_code == 0
+    finally:
+        os.umask(previous)
+    for name in ("m.dkm", "p.csv"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == mode
+
+
+def test_id_column_cannot_overwrite_an_output_column(tmp_path, tiny_model, tiny_frame):
+    tiny_frame.assign(prediction=1).to_csv(tmp_path / "p.csv", index=False)
+    assert_bad_input(run("predict", tiny_model, tmp_path / "p.csv", "--id-column", "prediction"),
+                     "--id-column 'prediction' has the name of an output column")

@@ -1,18 +1,27 @@
+"""Model files: whole pipelines round-trip; hostile files are refused before they cost anything."""
+
 import io
 import json
 import pickle
+import struct
+import subprocess
+import sys
 import zipfile
+import zlib
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer
 
-from distilkit import NaiveBayesHead, load_model, save_model
-from distilkit.exceptions import DataError, ModelFileError
-from distilkit.model_files import read_model_meta
+from distilkit import AnyLossClassifier, KDDistiller, LELPDistiller, NaiveBayesHead, load_model, save_model
+from distilkit.exceptions import ModelFileError
+from distilkit.featurizer import infer_roles, make_model, prepare_table
+from distilkit.model_files import read_model, read_model_meta
+from distilkit.ordinal import PrestoOrdinal, PrestoOrdinalCV, ProportionalOdds
 
 
 class PlantsMarker:
@@ -25,97 +34,292 @@ class PlantsMarker:
         return (open, (self.marker, "w"))
 
 
-@pytest.mark.parametrize(
-    "estimator",
-    [NaiveBayesHead(scaler="minmax", priors=[0.1] * 10), LogisticRegression(max_iter=3000), GaussianNB()],
-)
-def test_round_trip_keeps_predictions_params_and_names(tmp_path, digits_frame, estimator):
+@pytest.fixture(scope="module")
+def hmda(data_dir):
+    frame = pd.read_csv(data_dir / "hmda_sample.csv")
+    return frame, infer_roles(frame, target="deny")
+
+
+ESTIMATORS = [
+    NaiveBayesHead(),
+    LogisticRegression(max_iter=2000),
+    GaussianNB(),
+    AnyLossClassifier(hidden_layer_sizes=(8,), max_epochs=5, random_state=0),
+    KDDistiller(alpha=1.0, max_epochs=5, random_state=0),
+    LELPDistiller(teacher=LogisticRegression(), n_subclasses=2, max_epochs=5, random_state=0),
+    PrestoOrdinal(lam=0.01),
+    ProportionalOdds(),
+    PrestoOrdinalCV(n_lambdas=3, cv=3, random_state=0),
+]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_pipeline_round_trip_gives_identical_predictions(tmp_path, hmda, estimator):
+    frame, roles = hmda
+    y = frame["deny"].map({"no": 0, "yes": 1}).to_numpy()
+    X = prepare_table(frame, roles)
+    model = make_model(estimator, roles, random_state=0).fit(X, y)
+    save_model(model, tmp_path / "m.dkm", roles=[r.as_dict() for r in roles], metadata={"target": "deny"})
+    loaded, meta = read_model(tmp_path / "m.dkm")
+    assert type(loaded[-1]) is type(estimator)
+    assert loaded.get_params(deep=False).keys() == model.get_params(deep=False).keys()
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert meta["metadata"] == {"target": "deny"} and meta["roles"][0]["role"] == "identifier"
+    assert meta["columns"] == list(X.columns) and meta["classes"] == [0, 1]
+
+
+def test_plain_estimators_and_string_labels_round_trip(tmp_path, digits_frame):
     X = digits_frame.filter(like="pixel_")
     y = digits_frame["digit"].map(lambda d: f"digit-{d}")
-    fitted = estimator.fit(X, y)
-    save_model(fitted, tmp_path / "m.dkm", metadata={"target": "digit"})
+    fitted = NaiveBayesHead(scaler="minmax", priors=[0.1] * 10).fit(X, y)
+    save_model(fitted, tmp_path / "m.dkm")
     loaded = load_model(tmp_path / "m.dkm")
-    assert type(loaded) is type(fitted)
     assert loaded.get_params() == fitted.get_params()
-    np.testing.assert_array_equal(loaded.classes_, fitted.classes_)
-    np.testing.assert_array_equal(loaded.feature_names_in_, fitted.feature_names_in_)
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
-    meta = read_model_meta(tmp_path / "m.dkm")
-    assert meta["metadata"] == {"target": "digit"} and meta["classes"][0] == "digit-0"
+    assert read_model_meta(tmp_path / "m.dkm")["classes"][0] == "digit-0"
 
 
-def test_unfitted_and_foreign_estimators_are_not_saved(tmp_path):
+def test_unfitted_and_untrusted_models_are_not_saved(tmp_path):
     with pytest.raises(ModelFileError, match="not fitted"):
         save_model(NaiveBayesHead(), tmp_path / "m.dkm")
-    with pytest.raises(DataError, match="not a distilkit model-file estimator"):
-        save_model(StandardScaler().fit([[0.0], [1.0]]), tmp_path / "m.dkm")
+    from sklearn.pipeline import make_pipeline
+
+    custom = make_pipeline(FunctionTransformer(validate=False), LogisticRegression()).fit([[0.0], [1.0]], [0, 1])
+    custom[0].func = json.loads
+    with pytest.raises(ModelFileError, match="cannot hold json.loads"):
+        save_model(custom, tmp_path / "m.dkm")
     assert not (tmp_path / "m.dkm").exists()
 
 
-def _valid_archive(tmp_path):
-    X = np.random.default_rng(0).normal(size=(20, 2))
-    save_model(NaiveBayesHead().fit(X, np.arange(20) % 2), tmp_path / "good.dkm")
-    with zipfile.ZipFile(tmp_path / "good.dkm") as archive:
-        return json.loads(archive.read("meta.json")), archive.read("arrays.npz")
+def test_routed_parameters_that_change_prediction_are_not_saved(tmp_path):
+    X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
+    model = AnyLossClassifier(max_epochs=1, iterator_valid__num_workers=0).fit(X, y)
+    with pytest.raises(ModelFileError, match="iterator_valid__num_workers= cannot be saved"):
+        save_model(model, tmp_path / "m.dkm")
 
 
-def _write_archive(path, meta, arrays_blob):
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("meta.json", json.dumps(meta))
-        archive.writestr("arrays.npz", arrays_blob)
+# ----------------------------------------------------------------- hostile files
+
+@pytest.fixture(scope="module")
+def neural_file(tmp_path_factory):
+    X, y = np.random.default_rng(0).normal(size=(60, 4)), np.arange(60) % 2
+    path = tmp_path_factory.mktemp("neural") / "good.dkm"
+    save_model(AnyLossClassifier(hidden_layer_sizes=(8,), max_epochs=2, random_state=0).fit(X, y), path)
+    return path
 
 
-def test_pickled_object_array_is_refused_without_running_it(tmp_path):
-    meta, _ = _valid_archive(tmp_path)
+def _members(path):
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _write(path, members, compression=zipfile.ZIP_DEFLATED):
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _edit_schema(source, target, edit):
+    members = _members(source)
+    schema = json.loads(members["schema.json"])
+    edit(schema)
+    members["schema.json"] = json.dumps(schema)
+    return _write(target, members)
+
+
+def _json_node(value):
+    return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": json.dumps(value),
+            "is_json": True, "__id__": 1}
+
+
+def _array_member(schema, key):
+    return schema["content"]["content"][key]["file"]
+
+
+def test_raw_pickle_and_joblib_files_are_refused_without_running(tmp_path):
+    marker = tmp_path / "pwned"
+    (tmp_path / "evil.dkm").write_bytes(pickle.dumps(PlantsMarker(str(marker))))
+    joblib.dump(PlantsMarker(str(marker)), tmp_path / "evil.joblib")
+    for name in ("evil.dkm", "evil.joblib"):
+        with pytest.raises(ModelFileError, match="not a zip archive"):
+            load_model(tmp_path / name)
+    assert not marker.exists()
+
+
+def test_pickled_object_array_is_refused_without_running(tmp_path, neural_file):
     marker = tmp_path / "pwned"
     payload = np.empty(1, dtype=object)
     payload[0] = PlantsMarker(str(marker))
     blob = io.BytesIO()
-    np.savez(blob, coef_=payload)
-    _write_archive(tmp_path / "evil.dkm", meta, blob.getvalue())
+    np.save(blob, payload, allow_pickle=True)
+    members = _members(neural_file)
+    schema = json.loads(members["schema.json"])
+    members[_array_member(schema, "classes_")] = blob.getvalue()
     with pytest.raises(ModelFileError, match="refused: the model file contains pickled objects"):
-        load_model(tmp_path / "evil.dkm")
+        load_model(_write(tmp_path / "evil.dkm", members))
     assert not marker.exists()
 
 
-def test_raw_pickle_is_refused_without_running_it(tmp_path):
-    marker = tmp_path / "pwned"
-    (tmp_path / "evil.dkm").write_bytes(pickle.dumps(PlantsMarker(str(marker))))
-    with pytest.raises(ModelFileError, match="not a zip archive"):
-        load_model(tmp_path / "evil.dkm")
-    joblib.dump(PlantsMarker(str(marker)), tmp_path / "evil.joblib")
-    with pytest.raises(ModelFileError, match="not a zip archive"):
-        load_model(tmp_path / "evil.joblib")
-    assert not marker.exists()
+@pytest.mark.parametrize("module, name", [("os", "system"), ("builtins", "eval"), ("subprocess", "Popen"),
+                                          ("collections", "OrderedDict")])
+def test_foreign_classes_are_refused(tmp_path, neural_file, module, name):
+    def edit(schema):
+        schema.update({"__module__": module, "__class__": name})
+
+    with pytest.raises(ModelFileError, match=f"refused: Untrusted types found in the file: .*{module}.{name}"):
+        load_model(_edit_schema(neural_file, tmp_path / "bad.dkm", edit))
 
 
-@pytest.mark.parametrize(
-    "edit, message",
-    [
-        (lambda m: m.update(estimator="os_system"), "refused: unknown estimator 'os_system'"),
-        (lambda m: m.update({"class": "builtins.eval"}), "refused: class 'builtins.eval'"),
-        (lambda m: m.update(format="something-else"), "not a distilkit model file"),
-        (lambda m: m.update(format_version=99), "format version 99 is not supported"),
-        (lambda m: m["params"].update(bogus=1), "corrupt model parameters"),
-    ],
-)
-def test_tampered_meta_is_refused(tmp_path, edit, message):
-    meta, blob = _valid_archive(tmp_path)
-    edit(meta)
-    _write_archive(tmp_path / "bad.dkm", meta, blob)
+@pytest.mark.parametrize("name", ["../escape.npy", "/abs.npy", "dir/x.npy", "a\\b.npy"])
+def test_member_names_that_traverse_are_refused(tmp_path, neural_file, name):
+    members = {**_members(neural_file), name: b"x"}
+    with pytest.raises(ModelFileError, match="refused: unexpected member name"):
+        load_model(_write(tmp_path / "bad.dkm", members))
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("compile", True, "has no parameter 'compile'"),
+    ("iterator_valid__num_workers", 24, "has no parameter 'iterator_valid__num_workers'"),
+    ("callbacks__print_log", None, "has no parameter 'callbacks__print_log'"),
+    ("_private", 1, "has no parameter '_private'"),
+])
+def test_parameters_that_are_not_constructor_parameters_are_refused(tmp_path, neural_file, key, value, message):
+    def edit(schema):
+        schema["content"]["content"][key] = _json_node(value)
+        # skops pairs each key with a type entry: without one the key would be dropped.
+        schema["content"]["key_types"]["content"].append(
+            {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode", "__id__": 2})
+
     with pytest.raises(ModelFileError, match=message):
-        load_model(tmp_path / "bad.dkm")
+        load_model(_edit_schema(neural_file, tmp_path / "bad.dkm", edit))
 
 
-def test_missing_and_truncated_files(tmp_path):
+def _peak_rss_growth_mb(path, warm_up):
+    """Load ``path`` in a fresh interpreter; the growth of its peak RSS (MB) and the error message."""
+    probe = f"""
+import resource, sys
+from distilkit.model_files import load_model
+from distilkit.exceptions import ModelFileError
+load_model({str(warm_up)!r})  # imports and warms up everything a load needs
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    load_model({str(path)!r})
+    message = "loaded"
+except ModelFileError as exc:
+    message = str(exc)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+print(message)
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    growth, message = result.stdout.strip().split("\n", 1)
+    return float(growth), message
+
+
+def _hostile_files(tmp_path, good):
+    members = _members(good)
+    schema = json.loads(members["schema.json"])
+    files = {}
+
+    # A member declaring 4 GiB once inflated (its bytes are a few kB).
+    bomb = dict(members)
+    bomb["bomb.npy"] = b"\0" * (8 << 20)
+    path = _write(tmp_path / "bomb.dkm", bomb)
+    _patch_declared_size(path, "bomb.npy", 0xFFFFFFF0)
+    files["inflates past the limit"] = (path, "inflates past the")
+
+    # A member that lies: declared 64 bytes (with a matching CRC), inflates to 256 MiB.
+    liar = dict(members)
+    liar["liar.npy"] = b"\0" * (256 << 20)
+    path = _write(tmp_path / "liar.dkm", liar)
+    _patch_declared_size(path, "liar.npy", 64, crc=zlib.crc32(b"\0" * 64))
+    files["lying size"] = (path, "corrupt array 'liar.npy'")
+
+    # An array header claiming 10^12 float64 values over 8 bytes of data.
+    absurd = dict(members)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+    absurd[_array_member(schema, "classes_")] = b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + b"\0" * 8
+    files["absurd shape"] = (_write(tmp_path / "absurd.dkm", absurd), "declares shape (1000000000000,)")
+
+    # A network of 100,000 x 100,000 hidden units (40 GB) described by the parameters, tiny weights.
+    def widen(s):
+        s["content"]["content"]["hidden_layer_sizes"]["content"] = [_json_node(100_000), _json_node(100_000)]
+
+    files["huge network"] = (_edit_schema(good, tmp_path / "wide.dkm", widen), "do not fit the network")
+
+    # A schema nested 100,000 levels deep.
+    deep = dict(members)
+    deep["schema.json"] = "[" * 100_000 + "]" * 100_000
+    files["deep nesting"] = (_write(tmp_path / "deep.dkm", deep), "corrupt model file")
+    return files
+
+
+def _patch_declared_size(path, name, size, crc=None):
+    """Rewrite a member's uncompressed size (and CRC) in the central directory."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        offset = archive.getinfo(name).header_offset
+    start = data.rfind(b"PK\x01\x02" + data[offset + 4: offset + 6])
+    while True:
+        name_length = struct.unpack("<H", data[start + 28: start + 30])[0]
+        if bytes(data[start + 46: start + 46 + name_length]) == name.encode():
+            break
+        start = data.find(b"PK\x01\x02", start + 4)
+    if crc is not None:
+        data[start + 16: start + 20] = struct.pack("<I", crc)
+    data[start + 24: start + 28] = struct.pack("<I", size)
+    path.write_bytes(bytes(data))
+
+
+def test_hostile_files_are_refused_before_allocating(tmp_path, neural_file):
+    for case, (path, fragment) in _hostile_files(tmp_path, neural_file).items():
+        growth, message = _peak_rss_growth_mb(path, neural_file)
+        assert fragment in message, (case, message)
+        assert growth < 200, (case, growth)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda m: m.update(format="something-else"), "not a distilkit model file"),
+    (lambda m: m.update(format_version=99), "format version 99 is not supported"),
+    (lambda m: m.update(params=[1, 2]), "'params' is not a dict"),
+    (lambda m: m.update(classes="abc"), "'classes' is not a list"),
+    (lambda m: m.update(roles=[{"column": 1}]), "a role is not"),
+    (lambda m: m.update(metadata=None), "'metadata' is not a dict"),
+])
+def test_malformed_metadata_is_refused(tmp_path, neural_file, edit, message):
+    members = _members(neural_file)
+    meta = json.loads(members["distilkit.json"])
+    edit(meta)
+    members["distilkit.json"] = json.dumps(meta)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(_write(tmp_path / "bad.dkm", members))
+
+
+def test_damaged_files(tmp_path, neural_file):
     with pytest.raises(ModelFileError, match="no such model file"):
         load_model(tmp_path / "absent.dkm")
-    _valid_archive(tmp_path)
-    data = (tmp_path / "good.dkm").read_bytes()
+    data = neural_file.read_bytes()
     (tmp_path / "cut.dkm").write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelFileError):
         load_model(tmp_path / "cut.dkm")
-    with zipfile.ZipFile(tmp_path / "nometa.dkm", "w") as archive:
-        archive.writestr("other.txt", "hello")
-    with pytest.raises(ModelFileError, match="no meta.json"):
+    flipped = bytearray(data)
+    with zipfile.ZipFile(neural_file) as archive:
+        info = archive.getinfo("schema.json")
+    body = info.header_offset + 30 + len(info.filename) + 40
+    flipped[body: body + 64] = bytes(64)
+    (tmp_path / "flipped.dkm").write_bytes(bytes(flipped))
+    with pytest.raises(ModelFileError, match="corrupt model file"):
+        load_model(tmp_path / "flipped.dkm")
+    _write(tmp_path / "nometa.dkm", {"other.txt": "hello"})
+    with pytest.raises(ModelFileError, match="not a distilkit model file"):
         load_model(tmp_path / "nometa.dkm")
+
+
+def test_format_1_files_ask_for_a_refit(tmp_path):
+    _write(tmp_path / "old.dkm", {"meta.json": json.dumps({"format": "distilkit-model", "format_version": 1}),
+                                  "arrays.npz": b""})
+    with pytest.raises(ModelFileError, match="format 1 .* re-fit the model"):
+        load_model(tmp_path / "old.dkm")

@@ -11,9 +11,16 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from distilkit.ordinal import PrestoOrdinal, PrestoOrdinalCV, ProportionalOdds
 
 
+ORDER_REQUIRED = {
+    "check_classifiers_classes": "fits string labels without classes=; string labels have no order to infer, "
+    "so an ordinal model refuses them (test_string_labels_need_an_order)",
+}
+
+
 @parametrize_with_checks(
     [ProportionalOdds(), PrestoOrdinal(), PrestoOrdinal(lam=0.0, crossing="clip"),
      PrestoOrdinal(penalize_first=False, l1_ratio=0.5), PrestoOrdinalCV(n_lambdas=5, cv=3, random_state=0)],
+    expected_failed_checks=lambda estimator: ORDER_REQUIRED,
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
@@ -64,6 +71,19 @@ def test_bad_class_orders_are_refused(classes, message):
     X, y = rare_event_data(n=300)
     with pytest.raises(ValueError, match=message):
         PrestoOrdinal(classes=classes).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", [ProportionalOdds(), PrestoOrdinal(), PrestoOrdinalCV(n_lambdas=3)])
+def test_string_labels_need_an_order(estimator):
+    X, y = rare_event_data(n=300)
+    labels = np.array(["elective", "urgent", "emergency", "death"])[np.minimum(y, 3)]
+    with pytest.raises(ValueError, match="no natural order: give it as classes="):
+        estimator.fit(X, labels)
+    order = ["elective", "urgent", "emergency", "death"]
+    fitted = estimator.set_params(classes=order).fit(X, labels)
+    assert fitted.classes_.tolist() == order[: len(fitted.classes_)]
+    numeric = ProportionalOdds().fit(X, y + 10)
+    assert numeric.classes_.tolist() == sorted(set((y + 10).tolist()))
 
 
 def test_coefficients_are_on_the_original_feature_scale():

@@ -1,11 +1,13 @@
 """Typer commands. Heavy libraries are imported inside commands so --help answers at once."""
 
+import json
 import time
 import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from distilkit.cli.render import (
     comparison_table,
@@ -14,6 +16,7 @@ from distilkit.cli.render import (
     key_value_table,
     metrics_table,
     progress,
+    roles_table,
     show_warning,
     user_errors,
 )
@@ -55,10 +58,65 @@ def _root(
     warnings.showwarning = show_warning
 
 
+Text = Annotated[
+    Optional[list[str]],
+    typer.Option("--text", help="Text column, encoded with TF-IDF of words and characters (repeatable)."),
+]
+Exclude = Annotated[
+    Optional[list[str]],
+    typer.Option("--exclude", "-x", help="Columns to leave out: names or globs (repeatable, or comma-separated)."),
+]
+Params = Annotated[
+    Optional[list[str]],
+    typer.Option("--param", "-p", help="Hyperparameter as key=value (repeatable); for ordinal models "
+                 "order=low,mid,high gives the class order."),
+]
+
+
+def _patterns(values):
+    """Repeatable options that also take comma-separated lists."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    return [p.strip() for value in values for p in value.split(",") if p.strip()]
+
+
+def _with_default_seed(model, params):
+    """Reproducible by default: random_state=0 unless the user chose one."""
+    if "random_state" in model.get_params(deep=False) and "random_state" not in params:
+        model.set_params(random_state=0)
+    return model.get_params(deep=False).get("random_state")
+
+
+def _ordered_classes(model, name, y):
+    from distilkit.io import labels_like_target
+    from distilkit.registry import ORDINAL
+
+    if getattr(model, "classes", None) is not None:
+        model.set_params(classes=labels_like_target(model.classes, y))
+    elif name in ORDINAL and y.dtype.kind not in "biuf":
+        import numpy as np
+
+        labels = ", ".join(map(str, np.unique(y.astype(str))))
+        fail(f"{name} is ordinal and string labels need an order: give it as -p order=<lowest>,...,<highest> "
+             f"(labels: {labels}; the rare class last)")
+
+
+def _show_roles(roles, title):
+    from distilkit.featurizer import summarize_roles
+
+    console.print(roles_table(title, summarize_roles(roles)))
+    for role in roles:
+        if role.role == "identifier":
+            console.print(f"notice: column {escape(repr(role.column))} identifies rows (unique per row) "
+                          "and is left out; --exclude more, or --features to choose", highlight=False)
+
+
 @app.command(
-    epilog="Examples: distilkit fit nbhead train.parquet --target label --features 'emb_*' "
-    "-p scaler=minmax -o head.dkm  |  distilkit fit presto survey.csv --target answer "
-    "-p order=never,sometimes,always -o presto.dkm"
+    epilog="Examples: distilkit fit logreg loans.csv --target deny --exclude 'note*' -o loans.dkm  |  "
+    "distilkit fit nbhead reviews.csv --target label --text review -o head.dkm  |  "
+    "distilkit fit presto stays.csv --target admission -p order=elective,urgent,emergency -o presto.dkm"
 )
 @user_errors
 def fit(
@@ -67,38 +125,52 @@ def fit(
     target: Target,
     output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write (.dkm).")],
     features: Features = None,
-    param: Annotated[
-        Optional[list[str]],
-        typer.Option("--param", "-p", help="Hyperparameter as key=value (repeatable); for ordinal models "
-                     "order=low,mid,high gives the class order."),
-    ] = None,
+    text: Text = None,
+    exclude: Exclude = None,
+    param: Params = None,
     quiet: Quiet = False,
 ):
-    """Fit an estimator on a table and save it as a model file."""
-    from distilkit.io import feature_matrix, labels_like_target, read_table, resolve_columns, target_vector
+    """Fit a model on a raw table (numbers, categories, text, missing values) and save it as one file.
+
+    Column roles are decided from the table and printed before fitting: numeric columns
+    are imputed and scaled, string/boolean columns one-hot encoded, --text columns
+    TF-IDF encoded, and columns that identify rows left out. The model file holds the
+    whole pipeline, so 'distilkit predict' takes raw rows.
+    """
+    from distilkit.cli.params import parse_params
+    from distilkit.featurizer import infer_roles, make_model, prepare_table
+    from distilkit.io import read_table, target_vector
     from distilkit.model_files import save_model
     from distilkit.progress import listen_to_progress
     from distilkit.registry import make_estimator
 
-    model = make_estimator(estimator, param or ())
+    params = parse_params(param or ())
+    model = make_estimator(estimator, params)
+    seed = _with_default_seed(model, params)
     frame = read_table(data)
-    columns = resolve_columns(list(frame.columns), target=target, features=features)
-    X = feature_matrix(frame, columns.features)
+    roles = infer_roles(frame, target=target, features=_patterns(features), text=_patterns(text) or (),
+                        exclude=_patterns(exclude) or ())
     y = target_vector(frame, target, min_classes=2)
-    if getattr(model, "classes", None) is not None:
-        model.set_params(classes=labels_like_target(model.classes, y))
+    _ordered_classes(model, estimator, y)
+    X = prepare_table(frame, roles, where=data)
+    if not quiet:
+        _show_roles(roles, f"columns of {data}")
+    pipeline = make_model(model, roles, random_state=seed)
     start = time.perf_counter()
     with progress(f"fitting {estimator} on {len(y):,} rows", quiet=quiet) as update:
         with listen_to_progress(update):
-            model.fit(X, y)
+            pipeline.fit(X, y)
     seconds = time.perf_counter() - start
-    save_model(model, output, metadata={"target": target, "data": str(data), "n_samples": len(y),
-                                        "fit_seconds": seconds})
+    save_model(pipeline, output, roles=[r.as_dict() for r in roles],
+               metadata={"target": target, "data": str(data), "n_samples": len(y), "fit_seconds": seconds,
+                         "random_state": seed})
     if not quiet:
+        classes = pipeline.classes_
         console.print(key_value_table(f"fitted {estimator}", [
             ("rows", f"{len(y):,}"),
-            ("features", f"{X.shape[1]:,}"),
-            ("classes", ", ".join(map(str, model.classes_[:10])) + (" ..." if len(model.classes_) > 10 else "")),
+            ("columns used", f"{X.shape[1]:,} → {pipeline[:-1].transform(X.iloc[:1]).shape[1]:,} features"),
+            ("classes", ", ".join(map(str, classes[:10])) + (" ..." if len(classes) > 10 else "")),
+            ("random_state", str(seed)),
             ("fit time", f"{seconds:.3f} s"),
             ("model file", str(output)),
         ]))
@@ -117,6 +189,7 @@ def distill(
         "or a linear .dkm model.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Student model file to write (.dkm).")],
     features: Features = None,
+    exclude: Exclude = None,
     method: Annotated[str, typer.Option(help="lelp, kd, or labels (the student on labels only).")] = "lelp",
     student: Annotated[str, typer.Option(help="mlp (one hidden layer of 128) or linear.")] = "mlp",
     text: Annotated[Optional[str], typer.Option(help="Text column the encoder teacher embeds.")] = None,
@@ -136,43 +209,63 @@ def distill(
     targets: Hinton KD (--method kd), LELP pseudo-subclasses (--method lelp), or none
     (--method labels trains the same student on the labels).
     """
+    from distilkit.cli.params import parse_params
     from distilkit.distill.workflow import make_distiller, resolve_teacher, training_rows
+    from distilkit.featurizer import make_model, prepare_table
     from distilkit.io import read_table
     from distilkit.model_files import save_model
     from distilkit.progress import listen_to_progress
 
-    model = make_distiller(method, student, param or ())
-    frame, X, y, labelled = training_rows(read_table(data), target, teacher=teacher, text=text, features=features,
-                                          unlabeled=None if unlabeled is None else read_table(unlabeled))
+    params = parse_params(param or ())
+    model = make_distiller(method, student, params)
+    seed = _with_default_seed(model, params)
+    frame, roles, y, labelled = training_rows(
+        read_table(data), target, teacher=teacher, text=text, features=_patterns(features),
+        exclude=_patterns(exclude) or (), unlabeled=None if unlabeled is None else read_table(unlabeled))
+    X = prepare_table(frame, roles, where=data)
     n_labelled = int(labelled.sum())
+    if not quiet:
+        _show_roles(roles, f"student columns of {data}")
+    pipeline = make_model(model, roles, random_state=seed)
     start = time.perf_counter()
-    signal = None
+    teacher_arrays = {}
     if method != "labels":
         with progress(f"teacher {teacher}", quiet=quiet):
             signal = resolve_teacher(teacher, frame, y, labelled, text=text, cache_dir=cache_dir)
+        teacher_arrays = {"estimator__teacher_logits": signal.logits,
+                          "estimator__teacher_embeddings": signal.embeddings,
+                          "estimator__teacher_head": (signal.head_weights, signal.head_bias)}
     with progress(f"distilling ({method}) into a {student} student on {len(y):,} rows", quiet=quiet) as update:
         with listen_to_progress(update):
-            if signal is None:
-                model.fit(X, y)
-            else:
-                model.fit(X, y, teacher_logits=signal.logits, teacher_embeddings=signal.embeddings,
-                          teacher_head=(signal.head_weights, signal.head_bias))
+            pipeline.fit(X, y, **teacher_arrays)
     seconds = time.perf_counter() - start
-    save_model(model, output, metadata={"target": target, "data": str(data), "n_samples": len(y),
-                                        "n_labelled": n_labelled, "teacher": teacher, "method": method,
-                                        "fit_seconds": seconds})
+    save_model(pipeline, output, roles=[r.as_dict() for r in roles],
+               metadata={"target": target, "data": str(data), "n_samples": len(y), "n_labelled": n_labelled,
+                         "teacher": teacher, "method": method, "fit_seconds": seconds, "random_state": seed})
     if not quiet:
         console.print(key_value_table(f"distilled {teacher} -> {student} ({method})", [
             ("rows", f"{len(y):,} ({n_labelled:,} labelled)"),
-            ("student features", f"{X.shape[1]:,}"),
-            ("classes", ", ".join(map(str, model.classes_))),
+            ("student columns", f"{X.shape[1]:,}"),
+            ("classes", ", ".join(map(str, pipeline.classes_))),
+            ("random_state", str(seed)),
             ("time", f"{seconds:.1f} s"),
             ("model file", str(output)),
         ]))
 
 
+def _model_input(path):
+    """A model file's model, metadata, column roles and the columns to read as strings."""
+    from distilkit.featurizer import model_columns
+    from distilkit.model_files import model_roles, read_model
+
+    model, meta = read_model(path)
+    roles = model_roles(meta)
+    return model, meta, roles, model_columns(roles, ("categorical", "text"))
+
+
 @app.command(
-    epilog="Example: distilkit evaluate head.dkm test.parquet --target label --json head.json"
+    epilog="Examples: distilkit evaluate head.dkm test.parquet --json head.json  |  "
+    "distilkit evaluate logreg.dkm stays.csv --order elective,urgent,emergency"
 )
 @user_errors
 def evaluate(
@@ -181,38 +274,46 @@ def evaluate(
     target: Annotated[
         Optional[str], typer.Option("--target", "-t", help="Label column (default: the one used at fit).")
     ] = None,
-    features: Features = None,
+    order: Annotated[Optional[str], typer.Option(
+        help="Class order, lowest first (e.g. low,mid,high): adds the ordinal metrics for any model.")] = None,
     json_out: Annotated[
         Optional[str], typer.Option("--json", help="Write the metrics as JSON to this file ('-' for stdout).")
     ] = None,
     name: Annotated[Optional[str], typer.Option(help="Name of this run in reports (default: model file stem).")] = None,
     quiet: Quiet = False,
 ):
-    """Score a model on a labelled table: accuracy, balanced accuracy, macro F1, log loss, Brier, ROC AUC.
+    """Score a model on a labelled raw table: accuracy, balanced accuracy, macro F1, log loss, Brier, ROC AUC.
 
-    Ordinal models (presto, presto-fixed, propodds) add the rare (last) class's Brier
-    score and binned MSE, the ranked probability score and the mean rank error.
+    Ordinal models (presto, presto-fixed, propodds), and any model given --order, add
+    the rare (last) class's Brier score and binned MSE, the ranked probability score
+    and the mean rank error.
     """
-    from distilkit.io import columns_for_model, feature_matrix, read_table, target_vector
+    from distilkit.featurizer import prepare_table
+    from distilkit.io import labels_like_target, read_table, target_vector
     from distilkit.metrics import classification_metrics, optimised_metric, ordinal_metrics
-    from distilkit.model_files import read_model
+    from distilkit.model_files import final_estimator
     from distilkit.registry import ORDINAL
     from distilkit.report import metrics_record
+    from distilkit.scoring import checked_proba
 
-    estimator, meta = read_model(model)
-    target = target or meta.get("metadata", {}).get("target")
+    pipeline, meta, roles, strings = _model_input(model)
+    target = target or meta["metadata"].get("target")
     if target is None:
         fail("the model file does not name its target column; pass --target")
-    frame = read_table(data)
-    columns = columns_for_model(list(frame.columns), meta.get("feature_names"), features=features, target=target)
+    frame = read_table(data, strings=strings)
+    if target not in frame.columns:
+        fail(f"target column {target!r} not found in {data}")
     y = target_vector(frame, target)
-    X = feature_matrix(frame, columns.features)
+    X = prepare_table(frame, roles, where=data)
+    estimator = final_estimator(pipeline)
+    features = X if estimator is pipeline else pipeline[:-1].transform(X)
+    proba = checked_proba(estimator, features, data)
     # predict() rather than argmax(proba): estimators may apply a decision threshold.
-    y_pred = estimator.predict(X)
-    proba = estimator.predict_proba(X)
-    metrics = classification_metrics(y, proba, estimator.classes_, y_pred=y_pred)
-    metrics.update(optimised_metric(estimator, y, y_pred))
-    if meta["estimator"] in ORDINAL:
+    metrics = classification_metrics(y, proba, estimator.classes_, y_pred=estimator.predict(features))
+    metrics.update(optimised_metric(estimator, y, estimator.predict(features)))
+    if order is not None:
+        metrics.update(ordinal_metrics(y, proba, estimator.classes_, order=labels_like_target(order, y)))
+    elif meta["estimator"] in ORDINAL:
         metrics.update(ordinal_metrics(y, proba, estimator.classes_))
     record = metrics_record(name or model.stem, metrics, model=str(model), estimator=meta["estimator"],
                             data=str(data), target=target, n_samples=len(y))
@@ -223,12 +324,12 @@ def evaluate(
 
 
 @app.command(
-    epilog="Example: distilkit predict head.dkm big.parquet --proba --id-column id -o scores.parquet"
+    epilog="Example: distilkit predict model.dkm big.parquet --proba --id-column id -o scores.parquet"
 )
 @user_errors
 def predict(
     model: ModelFile,
-    data: Annotated[str, typer.Argument(help="Table to score: .csv, .parquet, or '-' for CSV on stdin.")],
+    data: Annotated[str, typer.Argument(help="Raw table to score: .csv, .parquet, or '-' for CSV on stdin.")],
     output: Annotated[
         str, typer.Option("--output", "-o", help="Output .csv/.parquet, or '-' for CSV on stdout.")
     ] = "-",
@@ -236,41 +337,86 @@ def predict(
     id_column: Annotated[
         Optional[list[str]], typer.Option("--id-column", help="Column copied to the output (repeatable).")
     ] = None,
-    features: Features = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows scored at a time (bounds memory).")] = 16_384,
     quiet: Quiet = False,
 ):
-    """Score a table with a model, streaming it in batches so memory stays bounded."""
-    from distilkit.exceptions import DataError
-    from distilkit.io import TableSink, columns_for_model, count_rows, iter_batches, table_columns
-    from distilkit.model_files import read_model
-    from distilkit.scoring import score_batches
+    """Score raw rows with a model, streaming the table in batches so memory stays bounded.
 
-    estimator, meta = read_model(model)
-    passthrough = id_column or []
+    Missing values are imputed as at fit, categories unseen at fit are ignored, columns
+    the model does not use are ignored (or copied with --id-column).
+    """
+    from distilkit.exceptions import DataError
+    from distilkit.featurizer import model_columns
+    from distilkit.io import TableSink, count_rows, iter_batches, table_columns
+    from distilkit.scoring import output_columns, score_batches
+
+    pipeline, meta, roles, strings = _model_input(model)
+    passthrough = list(dict.fromkeys(id_column or []))
+    clash = set(passthrough) & set(output_columns(pipeline.classes_, proba=proba))
+    if clash:
+        fail(f"--id-column {sorted(clash)[0]!r} has the name of an output column; rename it")
+    inputs = model_columns(roles)
+    wanted = list(dict.fromkeys(inputs + passthrough))
     if data == "-":
-        batches = iter_batches(data, batch_size=batch_size)
+        batches = iter_batches(data, batch_size=batch_size, strings=strings)
         first = next(batches, None)
         if first is None:
             fail("stdin: the table has no rows")
         available, batches = list(first.columns), _chain(first, batches)
     else:
-        available = table_columns(data)
-        batches = None
-    columns = columns_for_model(available, meta.get("feature_names"), features=features, passthrough=passthrough)
+        available, batches = table_columns(data), None
+    absent = [c for c in wanted if c not in available]
+    if absent:
+        role = "id" if absent[0] in passthrough and absent[0] not in inputs else "model input"
+        fail(f"{role} column {absent[0]!r} not found in {data} ({len(absent)} missing)")
     if batches is None:
-        batches = iter_batches(data, columns=columns.features + [c for c in passthrough if c not in columns.features],
-                               batch_size=batch_size)
+        batches = iter_batches(data, columns=wanted, batch_size=batch_size, strings=strings)
     rows = 0
     with TableSink(output) as sink, progress("scoring", total=count_rows(data), quiet=quiet) as advance:
-        for scored in score_batches(estimator, batches, columns.features, passthrough=passthrough, proba=proba):
+        for scored in score_batches(pipeline, batches, roles, passthrough=passthrough, proba=proba, where=data):
             sink.write(scored)
             rows += len(scored)
             advance(len(scored))
         if rows == 0:
             raise DataError(f"{data}: the table has no rows")
     if not quiet and output != "-":
-        console.print(f"wrote {rows:,} predictions to {output}")
+        console.print(f"wrote {rows:,} predictions to {escape(output)}", highlight=False)
+
+
+@app.command(epilog="Example: distilkit inspect model.dkm")
+@user_errors
+def inspect(
+    model: ModelFile,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the model file's metadata as JSON on stdout.")
+    ] = False,
+):
+    """Show what a model file holds: column roles, estimator and parameters, classes, versions, fit metadata."""
+    import json
+
+    from distilkit.featurizer import summarize_roles
+    from distilkit.model_files import model_roles, read_model_meta
+
+    meta = read_model_meta(model)
+    if json_out:
+        typer.echo(json.dumps(meta, indent=2))
+        return
+    console.print(roles_table(f"columns of {model}", summarize_roles(model_roles(meta))))
+    classes = meta["classes"]
+    console.print(key_value_table(f"{meta['estimator']} ({str(meta.get('class')).rsplit('.', 1)[-1]})", [
+        ("classes", ", ".join(map(str, classes[:10])) + (" ..." if len(classes) > 10 else "")),
+        *[(key, _short(value)) for key, value in meta["params"].items()],
+    ]))
+    console.print(key_value_table("fit", [
+        *[(key, _short(value)) for key, value in meta["metadata"].items()],
+        ("created", _short(meta.get("created"))),
+        *[(f"{package} version", _short(version)) for package, version in (meta.get("versions") or {}).items()],
+    ]))
+
+
+def _short(value, limit=80):
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @app.command(
@@ -302,8 +448,6 @@ def report(
 
 
 def _write_json(document, destination):
-    import json
-
     from distilkit.io import write_text
 
     text = json.dumps(document, indent=2)

@@ -7,6 +7,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -23,7 +24,7 @@ EXIT_BAD_INPUT = 2
 
 def fail(message):
     """Print a one-line error and exit with code 2."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -46,25 +47,38 @@ def user_errors(command):
 
 def show_warning(message, category, filename, lineno, file=None, line=None):
     """``warnings.showwarning`` for the CLI: one line on stderr, no source echo."""
-    console.print(f"[yellow]warning:[/] {category.__name__}: {first_line(message)}", highlight=False,
+    console.print(f"[yellow]warning:[/] {category.__name__}: {escape(first_line(message))}", highlight=False,
                   soft_wrap=True)
 
 
+# Every string below may hold user text (paths, column names, labels): rich would read
+# "[/]" in it as markup, so it is escaped.
+
 def key_value_table(title, rows):
-    table = Table(title=title, show_header=False, title_justify="left")
+    table = Table(title=escape(title), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(escape(key), escape(value))
+    return table
+
+
+def roles_table(title, rows):
+    """Column -> role -> encoding, as decided by the featurizer."""
+    table = Table(title=escape(title), title_justify="left")
+    for name in ("column", "role", "encoding"):
+        table.add_column(name, style="bold" if name == "column" else None)
+    for row in rows:
+        table.add_row(*map(escape, row))
     return table
 
 
 def metrics_table(title, metrics):
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
     for name, value in metrics.items():
-        table.add_row(name, f"{value:.4f}")
+        table.add_row(escape(name), f"{value:.4f}")
     return table
 
 
@@ -72,14 +86,14 @@ def comparison_table(labels, rows, lower_is_better):
     table = Table(caption="best value per metric in green; ↓ lower is better", caption_justify="left")
     table.add_column("metric", style="bold")
     for label in labels:
-        table.add_column(label, justify="right")
+        table.add_column(escape(label), justify="right")
     for metric, values, best in rows:
         cells = []
         for i, value in enumerate(values):
             text = "–" if value is None else f"{value:.4f}"
             cells.append(f"[bold green]{text}[/]" if i == best else text)
         name = metric + (" ↓" if metric in lower_is_better else "")
-        table.add_row(name, *cells)
+        table.add_row(escape(name), *cells)
     return table
 
 
@@ -92,6 +106,7 @@ def progress(description, total=None, quiet=False):
     """
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=True, disable=quiet or not console.is_terminal) as bar:
+        description = escape(description)
         task = bar.add_task(description, total=total)
 
         def update(n, total=None, what=None):

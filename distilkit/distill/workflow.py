@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from distilkit.distill.teachers import teacher_signal
 from distilkit.exceptions import DataError
+from distilkit.featurizer import infer_roles, prepare_table
 from distilkit.io import feature_matrix, read_table, resolve_columns, target_vector, write_table
 
 __all__ = ["METHODS", "STUDENTS", "make_distiller", "cached_embeddings", "resolve_teacher", "training_rows"]
@@ -29,8 +30,8 @@ METHODS = {"lelp": ("lelp", {}), "kd": ("kd", {}), "labels": ("kd", {"alpha": 1.
 STUDENTS = {"mlp": (128,), "linear": ()}
 
 
-def make_distiller(method, student, assignments=()):
-    """The distiller for ``--method``/``--student`` with ``key=value`` parameters applied."""
+def make_distiller(method, student, params=None):
+    """The distiller for a method (``METHODS``) and student (``STUDENTS``) with ``params`` applied."""
     from distilkit.registry import make_estimator
 
     if method not in METHODS:
@@ -38,12 +39,12 @@ def make_distiller(method, student, assignments=()):
     if student not in STUDENTS:
         raise DataError(f"unknown student {student!r} (choose from: {', '.join(STUDENTS)})")
     name, fixed = METHODS[method]
-    estimator = make_estimator(name, assignments)
+    estimator = make_estimator(name, params)
     return estimator.set_params(hidden_layer_sizes=STUDENTS[student], **fixed)
 
 
-def training_rows(frame, target, *, teacher, text=None, features=None, unlabeled=None):
-    """Rows, student features and labels of a distillation run.
+def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(), unlabeled=None):
+    """Rows, student column roles and labels of a distillation run.
 
     Parameters
     ----------
@@ -53,9 +54,11 @@ def training_rows(frame, target, *, teacher, text=None, features=None, unlabeled
     teacher : str
         The teacher spec; its embedding columns are not student features.
     text : str, default=None
-        A text column (never a student feature).
-    features : str, default=None
+        The column an encoder teacher embeds (never a student feature).
+    features : list of str, default=None
         Student feature columns (names or globs); default: every other column.
+    exclude : list of str, default=()
+        Columns (names or globs) the student does not see.
     unlabeled : pandas.DataFrame, default=None
         Extra transfer rows; their target column, if any, is ignored.
 
@@ -63,7 +66,8 @@ def training_rows(frame, target, *, teacher, text=None, features=None, unlabeled
     -------
     frame : pandas.DataFrame
         All rows, labelled first.
-    X : ndarray of shape (n_rows, n_features)
+    roles : list of ColumnRole
+        The student's column roles (see :func:`distilkit.featurizer.infer_roles`).
     y : ndarray of shape (n_rows,)
         Labels; unlabelled rows are ``-1`` (numeric labels) or ``None``.
     labelled : ndarray of bool of shape (n_rows,)
@@ -77,11 +81,12 @@ def training_rows(frame, target, *, teacher, text=None, features=None, unlabeled
         y = np.concatenate([y.astype(object) if marker is None else y,
                             np.full(len(unlabeled), marker, dtype=object if marker is None else y.dtype)])
     labelled = np.arange(len(frame)) < n_labelled
-    excluded = {target, text}
+    teacher_columns = [text] if text is not None else []
     if teacher.startswith("embeddings:"):
-        excluded |= set(resolve_columns(list(frame.columns), features=teacher.split(":", 1)[1]).features)
-    columns = resolve_columns([c for c in frame.columns if c not in excluded], features=features)
-    return frame, feature_matrix(frame, columns.features), y, labelled
+        teacher_columns += resolve_columns(list(frame.columns), features=teacher.split(":", 1)[1]).features
+    roles = infer_roles(frame.drop(columns=[target], errors="ignore"), features=features,
+                        exclude=[*exclude, *teacher_columns])
+    return frame, roles, y, labelled
 
 
 def cached_embeddings(texts, encoder, cache_dir, progress=False):
@@ -132,17 +137,11 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
         columns = resolve_columns(list(frame.columns), features=spec.split(":", 1)[1]).features
         return teacher_signal(head, feature_matrix(frame, columns), y, labelled)
     if spec.endswith(".dkm"):
-        from distilkit.model_files import read_model
+        from distilkit.model_files import final_estimator, model_roles, read_model
 
         model, meta = read_model(spec)
-        if not hasattr(model, "coef_"):
+        if not hasattr(final_estimator(model), "coef_"):
             raise DataError(f"{spec}: the teacher model {meta['estimator']} has no linear head (coef_)")
-        names = meta.get("feature_names")
-        if not names:
-            raise DataError(f"{spec}: the teacher model was fitted without feature names")
-        missing = [name for name in names if name not in frame.columns]
-        if missing:
-            raise DataError(f"{spec}: teacher feature column {missing[0]!r} not found")
-        return teacher_signal(model, pd.DataFrame(feature_matrix(frame, names), columns=names), y, labelled)
+        return teacher_signal(model, prepare_table(frame, model_roles(meta), where=f"teacher {spec}"), y, labelled)
     raise DataError(f"unknown teacher {spec!r}: use a packaged encoder ({', '.join(PACKAGED_ENCODERS)}), "
                     "embeddings:<columns> or a .dkm model file")

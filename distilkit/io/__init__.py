@@ -2,7 +2,6 @@
 
 from distilkit.io.columns import (
     ColumnSpec,
-    columns_for_model,
     feature_matrix,
     labels_like_target,
     resolve_columns,
@@ -21,7 +20,6 @@ from distilkit.io.tables import (
 
 __all__ = [
     "ColumnSpec",
-    "columns_for_model",
     "TableSink",
     "atomic_path",
     "count_rows",

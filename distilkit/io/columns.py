@@ -117,32 +117,3 @@ def labels_like_target(labels, y):
 def _preview(names, limit=8):
     shown = ", ".join(names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
-
-
-def columns_for_model(available, feature_names, *, features=None, target=None, passthrough=()):
-    """Resolve the columns to score with a fitted model.
-
-    By default the model's own feature names are used and must all be present;
-    ``features`` overrides them (the model then checks the count and names).
-    """
-    if features is None:
-        if feature_names is None:
-            raise DataError("the model was fitted without feature names; pass the feature columns explicitly")
-        present = set(map(str, available))
-        missing = [f for f in feature_names if f not in present]
-        if missing:
-            raise DataError(
-                f"feature column {missing[0]!r} used by the model not found in the data ({len(missing)} missing)"
-            )
-        features = list(feature_names)
-    spec = resolve_columns(available, target=target, features=features, passthrough=passthrough)
-    if feature_names is not None:
-        if len(spec.features) != len(feature_names):
-            raise DataError(
-                f"{len(spec.features)} feature columns selected but the model expects {len(feature_names)}"
-            )
-        known = set(feature_names)
-        unknown = [f for f in spec.features if f not in known]
-        if unknown:
-            raise DataError(f"feature column {unknown[0]!r} was not used when the model was fitted")
-    return spec

@@ -37,7 +37,7 @@ def _check_readable(path):
     return fmt
 
 
-def read_table(path, columns=None):
+def read_table(path, columns=None, strings=()):
     """Read a whole CSV/Parquet file (or CSV from stdin when ``path == "-"``).
 
     Parameters
@@ -45,6 +45,9 @@ def read_table(path, columns=None):
     path : str or path-like
     columns : list of str, default=None
         Only read these columns (all when None).
+    strings : sequence of str, default=()
+        CSV columns read as text whatever they look like (a model's categorical and
+        text columns), so ``"007"`` stays ``"007"``.
 
     Returns
     -------
@@ -56,7 +59,7 @@ def read_table(path, columns=None):
         if fmt == "parquet":
             frame = pd.read_parquet(source, columns=columns)
         else:
-            frame = pd.read_csv(source, usecols=columns)
+            frame = pd.read_csv(source, usecols=columns, dtype=_string_dtypes(strings))
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: cannot read as {fmt}: {first_line(exc)}") from exc
     if frame.shape[0] == 0:
@@ -86,10 +89,15 @@ def count_rows(path):
     return None
 
 
-def iter_batches(path, columns=None, batch_size=65_536):
+def _string_dtypes(strings):
+    return {name: str for name in strings} or None
+
+
+def iter_batches(path, columns=None, batch_size=65_536, strings=()):
     """Yield DataFrames of at most ``batch_size`` rows, holding one batch in memory.
 
-    Parquet is streamed with pyarrow record batches, CSV (and stdin) with pandas chunks.
+    Parquet is streamed with pyarrow record batches, CSV (and stdin) with pandas chunks;
+    ``strings`` as in :func:`read_table`.
     """
     fmt = _check_readable(path)
     try:
@@ -99,11 +107,16 @@ def iter_batches(path, columns=None, batch_size=65_536):
             # pyarrow's defaults pre-buffer whole row groups (1M rows each when written by
             # pandas): buffered column reads keep memory at one batch whatever the file.
             parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 16)
+            start = 0
             for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
-                yield batch.to_pandas()
+                # Index = row position in the file, as pandas' CSV chunks have it: errors name the row.
+                frame = batch.to_pandas()
+                frame.index = pd.RangeIndex(start, start + len(frame))
+                start += len(frame)
+                yield frame
         else:
             source = sys.stdin if str(path) == STDIO else path
-            yield from pd.read_csv(source, usecols=columns, chunksize=batch_size)
+            yield from pd.read_csv(source, usecols=columns, chunksize=batch_size, dtype=_string_dtypes(strings))
     except DataError:
         raise
     except (OSError, ValueError) as exc:
@@ -120,10 +133,18 @@ def atomic_path(path):
     os.close(handle)
     try:
         yield Path(tmp)
+        # mkstemp creates the file 0600; the result follows the umask like any Unix tool's output.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class TableSink:

@@ -25,6 +25,10 @@ from distilkit.neural.threads import torch_threads
 OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD"}
 
 ROUTED_PREFIXES = ("module__", "optimizer__", "criterion__", "iterator_train__", "iterator_valid__", "callbacks__")
+#: Routed parameters a saved estimator may carry: they shape the network or its training,
+#: never how prediction runs (no data-loader workers, no callbacks).
+PERSISTED_PREFIXES = ("module__", "optimizer__", "criterion__")
+_WEIGHTS = "module_weights_"
 
 
 class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
@@ -160,15 +164,63 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
     def _labels_from_proba(self, proba):
         return self.classes_[proba.argmax(axis=1)]
 
-    # -- model files: weights as a torch state_dict, never a pickle ---------------
-    def _model_file_state(self):
-        """Fitted attributes and module weights for :mod:`distilkit.model_files`."""
-        check_is_fitted(self)
-        attributes = {k: v for k, v in vars(self).items() if k.endswith("_") and k != "net_" and not k.startswith("_")}
-        return attributes, dict(self.net_.module_.state_dict())
+    # -- persistence: the network's weights as plain arrays, never a pickled torch object --
+    def __getstate__(self):
+        """The estimator's state with the network replaced by its weights as numpy arrays.
 
-    def _restore_model_file_state(self, tensors):
-        self.net_ = self._build_net(self.n_features_in_, len(self.classes_), None, 0)
-        self.net_.initialize()
-        self.net_.module_.load_state_dict(tensors)
-        self.net_.module_.eval()
+        pickle, joblib and skops (model files) all go through this, so a saved
+        estimator holds no torch object: :meth:`__setstate__` rebuilds the network.
+        """
+        transient = [key for key in self._routed_params() if not key.startswith(PERSISTED_PREFIXES)]
+        if transient:
+            raise ValueError(f"{type(self).__name__} with {transient[0]}= cannot be saved: only parameters routed "
+                             f"with {', '.join(PERSISTED_PREFIXES)} are kept with a fitted estimator")
+        # A copy: object.__getstate__ returns the instance's own __dict__.
+        state = dict(super().__getstate__())
+        net = state.pop("net_", None)
+        if net is not None:
+            state[_WEIGHTS] = {name: tensor.detach().cpu().numpy().copy()
+                               for name, tensor in net.module_.state_dict().items()}
+        return state
+
+    def __setstate__(self, state):
+        """Restore from :meth:`__getstate__`, refusing what no fitted estimator holds.
+
+        Keys must be constructor parameters, parameters routed to the network's
+        module, optimizer or criterion, or fitted attributes; the weights must have
+        exactly the shapes of the network the parameters describe, which is checked
+        on torch's ``meta`` device before any memory is allocated for it.
+        """
+        state = dict(state)
+        weights = state.pop(_WEIGHTS, None)
+        allowed = set(self._get_param_names()) | {"_sklearn_version"}
+        for key in state:
+            fitted = key.endswith("_") and not key.startswith("_")
+            if not (key in allowed or fitted or key.startswith(PERSISTED_PREFIXES)):
+                raise ValueError(f"{type(self).__name__} has no parameter {key!r}")
+        super().__setstate__(state)
+        if weights is not None:
+            self.net_ = self._net_from_weights(weights)
+
+    def _net_from_weights(self, weights):
+        import torch
+
+        if not isinstance(weights, dict) or not all(isinstance(w, np.ndarray) for w in weights.values()):
+            raise ValueError(f"{type(self).__name__}: network weights are not a mapping of arrays")
+        self._validate_params()
+        self._check_routed_params()
+        net = self._build_net(int(self.n_features_in_), len(self.classes_), None, 0)
+        with torch.device("meta"):
+            skeleton = net.initialized_instance(net.module, net.get_params_for("module"))
+        expected = {name: tuple(t.shape) for name, t in skeleton.state_dict().items()}
+        stored = {name: tuple(w.shape) for name, w in weights.items()}
+        if expected != stored:
+            difference = sorted(set(expected.items()) ^ set(stored.items()))[0][0]
+            raise ValueError(f"{type(self).__name__}: network weights do not fit the network its parameters "
+                             f"describe (first difference: {difference!r})")
+        with torch_threads(self.n_threads):
+            net.initialize()
+            net.module_.load_state_dict({name: torch.from_numpy(np.require(w, requirements="W"))
+                                         for name, w in weights.items()})
+        net.module_.eval()
+        return net

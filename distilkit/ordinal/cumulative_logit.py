@@ -28,7 +28,10 @@ def encode_ordinal(y, classes=None):
     ----------
     y : ndarray of shape (n_samples,)
     classes : array-like, default=None
-        The labels from lowest to highest; default: sorted unique labels of ``y``.
+        The labels from lowest to highest; default: the numeric order of numeric
+        labels. Labels that are not numbers have no order to infer (sorting
+        ``"elective", "urgent", "emergency"`` alphabetically would put the wrong class
+        last), so they need ``classes``.
 
     Returns
     -------
@@ -41,6 +44,10 @@ def encode_ordinal(y, classes=None):
     (array(['low', 'mid', 'high'], dtype='<U4'), array([1, 0, 2, 0]))
     """
     if classes is None:
+        if np.asarray(y).dtype.kind not in "biuf":
+            shown = ", ".join(map(repr, np.unique(np.asarray(y, dtype=str))[:6].tolist()))
+            raise ValueError(f"labels that are not numbers ({shown}) have no natural order: give it as "
+                             "classes=[lowest, ..., highest]")
         classes, codes = np.unique(y, return_inverse=True)
     else:
         classes = np.asarray(classes)
