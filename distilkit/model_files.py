@@ -18,6 +18,7 @@ needs more memory than its bytes hold is refused before anything is allocated fo
 import io
 import json
 import platform
+import sys
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -52,6 +53,28 @@ TRUSTED_TYPES = (
 )
 
 
+_TORCH_SHIM = "sklearn.externals.array_api_compat.torch"
+
+
+def _skops_io():
+    """``skops.io``, imported without importing torch.
+
+    skops lists its trusted types at import through ``sklearn.utils.all_estimators``,
+    whose ``pkgutil.walk_packages`` imports every scikit-learn package -- among them the
+    torch array-API shim, and so torch (180 MB and a second) for a model with no torch in
+    it. ``walk_packages`` skips a package that fails to import, and the shim holds no
+    estimator, so it is hidden for the duration and the trusted set is unchanged.
+    """
+    if "skops.io" not in sys.modules and _TORCH_SHIM not in sys.modules:
+        sys.modules[_TORCH_SHIM] = None
+        try:
+            import skops.io  # noqa: F401
+        finally:
+            if sys.modules.get(_TORCH_SHIM, False) is None:
+                del sys.modules[_TORCH_SHIM]
+    return sys.modules["skops.io"]
+
+
 def save_model(model, path, *, metadata=None, roles=None):
     """Save a fitted model to a ``.dkm`` file, atomically.
 
@@ -78,9 +101,9 @@ def save_model(model, path, *, metadata=None, roles=None):
     >>> load_model(path).predict(X[:2])
     array([0, 0])
     """
-    import skops.io as sio
     from sklearn.utils.validation import check_is_fitted
 
+    sio = _skops_io()
     estimator = final_estimator(model)
     try:
         check_is_fitted(model)
@@ -158,7 +181,7 @@ def read_model(path, *, max_bytes=MAX_BYTES):
         that are not constructor parameters, or network weights that do not fit the
         network its parameters describe.
     """
-    import skops.io as sio
+    sio = _skops_io()
     from skops.io.exceptions import UntrustedTypesFoundException
 
     members = _checked_members(path, max_bytes)
