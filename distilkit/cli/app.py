@@ -1,5 +1,6 @@
 """Typer commands. Heavy libraries are imported inside commands so --help answers at once."""
 
+import contextlib
 import json
 import time
 import warnings
@@ -73,6 +74,25 @@ Params = Annotated[
 ]
 
 
+Dask = Annotated[
+    Optional[str],
+    typer.Option("--dask", help="Run on Dask: 'local' starts a cluster of worker processes on this machine, "
+                 "or give a scheduler address such as tcp://scheduler:8786 (needs the dask extra)."),
+]
+
+
+@contextlib.contextmanager
+def _on_dask(address):
+    """A Dask client (and joblib's Dask backend) when --dask is given; nothing otherwise."""
+    if address is None:
+        yield None
+        return
+    from distilkit.scale import dask_client, dask_parallel
+
+    with dask_client(address) as client, dask_parallel(client):
+        yield client
+
+
 def _patterns(values):
     """Repeatable options that also take comma-separated lists."""
     if values is None:
@@ -128,6 +148,7 @@ def fit(
     text: Text = None,
     exclude: Exclude = None,
     param: Params = None,
+    dask: Dask = None,
     quiet: Quiet = False,
 ):
     """Fit a model on a raw table (numbers, categories, text, missing values) and save it as one file.
@@ -157,7 +178,7 @@ def fit(
         _show_roles(roles, f"columns of {data}")
     pipeline = make_model(model, roles, random_state=seed)
     start = time.perf_counter()
-    with progress(f"fitting {estimator} on {len(y):,} rows", quiet=quiet) as update:
+    with _on_dask(dask), progress(f"fitting {estimator} on {len(y):,} rows", quiet=quiet) as update:
         with listen_to_progress(update):
             pipeline.fit(X, y)
     seconds = time.perf_counter() - start
@@ -200,6 +221,7 @@ def distill(
     param: Annotated[
         Optional[list[str]], typer.Option("--param", "-p", help="Student hyperparameter as key=value (repeatable).")
     ] = None,
+    dask: Dask = None,
     quiet: Quiet = False,
 ):
     """Distil a teacher into a small student network and save the student as a model file.
@@ -230,8 +252,8 @@ def distill(
     start = time.perf_counter()
     teacher_arrays = {}
     if method != "labels":
-        with progress(f"teacher {teacher}", quiet=quiet):
-            signal = resolve_teacher(teacher, frame, y, labelled, text=text, cache_dir=cache_dir)
+        with _on_dask(dask) as client, progress(f"teacher {teacher}", quiet=quiet):
+            signal = resolve_teacher(teacher, frame, y, labelled, text=text, cache_dir=cache_dir, client=client)
         teacher_arrays = {"estimator__teacher_logits": signal.logits,
                           "estimator__teacher_embeddings": signal.embeddings,
                           "estimator__teacher_head": (signal.head_weights, signal.head_bias)}
@@ -338,12 +360,15 @@ def predict(
         Optional[list[str]], typer.Option("--id-column", help="Column copied to the output (repeatable).")
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows scored at a time (bounds memory).")] = 16_384,
+    dask: Dask = None,
     quiet: Quiet = False,
 ):
     """Score raw rows with a model, streaming the table in batches so memory stays bounded.
 
     Missing values are imputed as at fit, categories unseen at fit are ignored, columns
-    the model does not use are ignored (or copied with --id-column).
+    the model does not use are ignored (or copied with --id-column). With --dask, DATA
+    may be several Parquet files ('in/*.parquet' or a folder) and -o names the folder of
+    Parquet files to create, one per input partition, complete or not at all.
     """
     from distilkit.exceptions import DataError
     from distilkit.featurizer import model_columns
@@ -355,6 +380,10 @@ def predict(
     clash = set(passthrough) & set(output_columns(pipeline.classes_, proba=proba))
     if clash:
         fail(f"--id-column {sorted(clash)[0]!r} has the name of an output column; rename it")
+    if dask is not None:
+        _predict_on_dask(model, data, output, dask, proba=proba, passthrough=passthrough, batch_size=batch_size,
+                         quiet=quiet)
+        return
     inputs = model_columns(roles)
     wanted = list(dict.fromkeys(inputs + passthrough))
     if data == "-":
@@ -381,6 +410,17 @@ def predict(
             raise DataError(f"{data}: the table has no rows")
     if not quiet and output != "-":
         console.print(f"wrote {rows:,} predictions to {escape(output)}", highlight=False)
+
+
+def _predict_on_dask(model, data, output, address, *, quiet, **options):
+    from distilkit.scale import score_files
+
+    if output == "-" or Path(output).suffix:
+        fail(f"with --dask the output is a folder of Parquet files: give -o FOLDER (not {output!r})")
+    with _on_dask(address) as client, progress(f"scoring on Dask ({address})", quiet=quiet) as advance:
+        rows = score_files(model, data, output, client=client, progress=advance, **options)
+    if not quiet:
+        console.print(f"wrote {rows:,} predictions to {escape(output)}/", highlight=False)
 
 
 @app.command(epilog="Example: distilkit inspect model.dkm")

@@ -10,9 +10,6 @@ Used by ``distilkit distill``; the teacher is named by a short spec:
   features are columns of the table.
 """
 
-import hashlib
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
@@ -20,9 +17,10 @@ from sklearn.linear_model import LogisticRegression
 from distilkit.distill.teachers import teacher_signal
 from distilkit.exceptions import DataError
 from distilkit.featurizer import infer_roles, prepare_table
-from distilkit.io import feature_matrix, read_table, resolve_columns, target_vector, write_table
+from distilkit.io import feature_matrix, resolve_columns, target_vector
+from distilkit.scale.embedding import embed_texts
 
-__all__ = ["METHODS", "STUDENTS", "make_distiller", "cached_embeddings", "resolve_teacher", "training_rows"]
+__all__ = ["METHODS", "STUDENTS", "make_distiller", "resolve_teacher", "training_rows"]
 
 #: ``--method`` -> (registry name, fixed parameters).
 METHODS = {"lelp": ("lelp", {}), "kd": ("kd", {}), "labels": ("kd", {"alpha": 1.0})}
@@ -89,26 +87,7 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
     return frame, roles, y, labelled
 
 
-def cached_embeddings(texts, encoder, cache_dir, progress=False):
-    """Encoder embeddings of ``texts``, read from / written to a Parquet cache.
-
-    The cache file is named by the encoder and a hash of the texts, so a changed
-    table never reuses stale embeddings.
-    """
-    from distilkit.encoders import encode_texts
-
-    texts = [str(t) for t in texts]
-    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"{encoder}-{digest}.parquet"
-    if path.is_file():
-        return read_table(path).to_numpy(dtype=np.float32)
-    embeddings = encode_texts(texts, encoder, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_table(pd.DataFrame(embeddings, columns=[f"emb_{j}" for j in range(embeddings.shape[1])]), path)
-    return embeddings
-
-
-def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilkit-cache", progress=False):
+def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilkit-cache", client=None):
     """The :class:`~distilkit.distill.teachers.TeacherSignal` of a teacher spec on a table.
 
     Parameters
@@ -122,6 +101,10 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
     labelled : ndarray of bool of shape (n_rows,)
     text : str, default=None
         Text column for encoder teachers.
+    cache_dir : str or path-like, default=".distilkit-cache"
+        Where encoder embeddings are cached (see :func:`distilkit.scale.embedding.embed_texts`).
+    client : distributed.Client, default=None
+        Encode the texts on this Dask cluster.
     """
     from distilkit.encoders import PACKAGED_ENCODERS
 
@@ -131,7 +114,7 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
             raise DataError(f"teacher {spec!r} embeds a text column: pass --text")
         if text not in frame.columns:
             raise DataError(f"text column {text!r} not found")
-        embeddings = cached_embeddings(frame[text].tolist(), spec, cache_dir, progress=progress)
+        embeddings = embed_texts(frame[text].tolist(), spec, cache_dir, client=client)
         return teacher_signal(head, embeddings, y, labelled)
     if spec.startswith("embeddings:"):
         columns = resolve_columns(list(frame.columns), features=spec.split(":", 1)[1]).features

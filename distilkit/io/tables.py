@@ -134,17 +134,18 @@ def atomic_path(path):
     try:
         yield Path(tmp)
         # mkstemp creates the file 0600; the result follows the umask like any Unix tool's output.
-        os.chmod(tmp, 0o666 & ~_umask())
+        follow_umask(tmp)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def _umask():
+def follow_umask(path, mode=0o666):
+    """Give ``path`` the permissions ``mode`` minus the process umask (for files made by mkstemp/mkdtemp)."""
     mask = os.umask(0)
     os.umask(mask)
-    return mask
+    os.chmod(path, mode & ~mask)
 
 
 class TableSink:

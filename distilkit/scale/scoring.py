@@ -1,0 +1,136 @@
+"""Scoring a partitioned table on Dask: one model load per worker, one output file per partition.
+
+The input is read with ``dask.dataframe`` (Parquet files, a folder or a glob; or CSV),
+each partition is scored by :func:`distilkit.scoring.prediction_frame` in slices of
+``batch_size`` rows, and written as ``part.NNNNN.parquet`` into a temporary folder that
+is renamed onto the output folder only when every partition is written. A partition
+whose worker dies is recomputed elsewhere and overwrites its own file, so the output
+holds every input row exactly once.
+"""
+
+import functools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from distilkit.exceptions import DataError, first_line
+from distilkit.featurizer import model_columns
+from distilkit.io import follow_umask
+from distilkit.model_files import model_roles, read_model, read_model_meta
+from distilkit.scoring import output_columns, prediction_frame
+
+
+@functools.lru_cache(maxsize=4)
+def _worker_model(path, mtime_ns, size):
+    """The model of ``path``, loaded once per worker process (and again only if the file changes)."""
+    return read_model(path)[0]
+
+
+def _load(path):
+    stat = os.stat(path)
+    return _worker_model(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def score_partition(frame, model_path, roles, passthrough, proba, batch_size, destination):
+    """Score one partition in slices and write it to ``destination``; returns its row count."""
+    model = _load(model_path)
+    parts = [prediction_frame(model, frame.iloc[start:start + batch_size], roles, passthrough=passthrough,
+                              proba=proba, where=str(destination.name))
+             for start in range(0, len(frame), batch_size)]
+    scored = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=[*passthrough, *output_columns(model.classes_, proba=proba)])
+    scored.to_parquet(destination, index=False)
+    return len(scored)
+
+
+def _read(source, columns, strings):
+    """The ``columns`` of a Parquet or CSV source as a Dask dataframe (read lazily, only those columns)."""
+    import dask.dataframe as dd
+
+    text = str(source)
+    try:
+        if text.endswith((".csv", ".txt")):
+            frame = dd.read_csv(text, dtype={c: str for c in strings}, blocksize="64MB")
+        else:
+            frame = dd.read_parquet(text)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{source}: cannot read: {first_line(exc)}") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{source}: column {missing[0]!r} not found ({len(missing)} missing)")
+    return frame[columns]
+
+
+def score_files(model_path, source, output_dir, *, client=None, proba=False, passthrough=(), batch_size=16_384,
+                progress=None):
+    """Score every row of a partitioned table with a model file, on Dask or in this process.
+
+    Parameters
+    ----------
+    model_path : str or path-like
+        A ``.dkm`` model file readable from every worker.
+    source : str
+        Parquet file(s) -- one path, a folder or a glob such as ``"in/*.parquet"`` -- or CSV.
+    output_dir : str or path-like
+        Folder to create with one ``part.NNNNN.parquet`` per input partition; it must not
+        exist yet, and it appears only once complete.
+    client : distributed.Client, default=None
+        Score on this cluster; None scores the partitions one after another here.
+    proba : bool, default=False
+        Add one ``proba_<class>`` column per class.
+    passthrough : sequence of str, default=()
+        Columns copied to the output first (ids).
+    batch_size : int, default=16384
+        Rows scored at a time inside a partition (bounds each worker's memory).
+    progress : callable, default=None
+        Called with the number of rows of each finished partition.
+
+    Returns
+    -------
+    n_rows : int
+    """
+    from dask import delayed
+
+    output_dir = Path(output_dir)
+    if output_dir.exists():
+        raise DataError(f"{output_dir}: already exists; choose a new output folder")
+    if not output_dir.parent.is_dir():
+        raise DataError(f"{output_dir}: the directory {str(output_dir.parent)!r} does not exist")
+    meta = read_model_meta(model_path)
+    roles = model_roles(meta)
+    passthrough = list(dict.fromkeys(passthrough))
+    clash = set(passthrough) & set(output_columns(meta["classes"], proba=proba))
+    if clash:
+        raise DataError(f"id column {sorted(clash)[0]!r} has the name of an output column")
+    inputs = model_columns(roles)
+    frame = _read(source, list(dict.fromkeys(inputs + passthrough)), model_columns(roles, ("categorical", "text")))
+    model_path = str(Path(model_path).resolve())
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp", dir=output_dir.parent))
+    try:
+        tasks = [delayed(score_partition, pure=False)(part, model_path, roles, passthrough, proba, batch_size,
+                                                        tmp / f"part.{i:05d}.parquet")
+                 for i, part in enumerate(frame.to_delayed())]
+        if client is None:
+            counts = []
+            for task in tasks:
+                counts.append(task.compute(scheduler="sync"))
+                if progress is not None:
+                    progress(counts[-1])
+        else:
+            from distributed import as_completed
+
+            futures = client.compute(tasks)
+            counts = []
+            for future in as_completed(futures):
+                counts.append(future.result())
+                if progress is not None:
+                    progress(counts[-1])
+        follow_umask(tmp, 0o777)
+        os.replace(tmp, output_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return sum(counts)
