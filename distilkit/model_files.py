@@ -19,6 +19,7 @@ import io
 import json
 import platform
 import sys
+import warnings
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -205,6 +206,7 @@ def read_model(path, *, max_bytes=MAX_BYTES):
         raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {first_line(exc)})") from None
     if not hasattr(model, "predict"):
         raise ModelFileError(f"{path}: refused: the file holds a {type(model).__name__}, not a model")
+    _warn_on_other_versions(path, meta.get("versions"))
     return model, meta
 
 
@@ -382,16 +384,36 @@ def _check_npy(path, name, data):
                              f"which its {len(data) - stream.tell():,} bytes do not hold")
 
 
+#: Packages whose major.minor version, when it differs from the one a model was saved with, is warned about.
+_COMPARED_VERSIONS = ("distilkit", "scikit-learn", "torch")
+
+
+class ModelVersionWarning(UserWarning):
+    """A model file was saved with another major.minor version of a library that computes its predictions."""
+
+
 def _versions():
-    import sklearn
-    import skops
+    from importlib import metadata
 
-    import distilkit
+    versions = {"python": platform.python_version()}
+    for package in ("distilkit", "scikit-learn", "skops", "numpy", "torch"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
 
-    return {
-        "distilkit": distilkit.__version__,
-        "scikit-learn": sklearn.__version__,
-        "skops": skops.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-    }
+
+def _warn_on_other_versions(path, saved):
+    """Warn when the model was saved with another major.minor of distilkit, scikit-learn or torch."""
+    if not isinstance(saved, dict):
+        return
+    current = _versions()
+
+    def minor(version):
+        return ".".join(str(version).split("+")[0].split(".")[:2])
+
+    for package in _COMPARED_VERSIONS:
+        if package in saved and package in current and minor(saved[package]) != minor(current[package]):
+            warnings.warn(f"{path}: saved with {package} {saved[package]}, running {current[package]}; "
+                          "predictions may differ: re-fit to be sure", ModelVersionWarning, stacklevel=3)

@@ -54,7 +54,9 @@ def make_estimator(name, params=None):
     cls = estimator_class(name)
     params = dict(params or {})
     valid = cls().get_params(deep=False)
-    unknown = sorted(set(params) - set(valid))
+    # Neural estimators take skorch's routed parameters (optimizer__weight_decay=...) as well.
+    routed = getattr(cls, "persisted_prefixes", ())
+    unknown = sorted(key for key in set(params) - set(valid) if not key.startswith(routed))
     if unknown:
         raise DataError(f"unknown parameter {unknown[0]!r} for {name} (valid: {', '.join(sorted(valid))})")
     return cls(**params)

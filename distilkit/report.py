@@ -25,10 +25,18 @@ def load_records(paths):
             record = json.loads(Path(path).read_text())
         except FileNotFoundError:
             raise DataError(f"{path}: no such file") from None
-        except (ValueError, OSError, UnicodeDecodeError):
+        except (ValueError, OSError, UnicodeDecodeError, RecursionError):
             raise DataError(f"{path}: not a JSON file") from None
         if not isinstance(record, dict) or record.get("format") != METRICS_FORMAT:
             raise DataError(f"{path}: not a distilkit metrics file (write one with 'distilkit evaluate --json')")
+        metrics = record.get("metrics")
+        if not isinstance(metrics, dict) or not metrics:
+            raise DataError(f"{path}: 'metrics' is not a table of metric values")
+        for metric, value in metrics.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise DataError(f"{path}: metric {metric!r} is {type(value).__name__}, not a number")
+        if not isinstance(record.get("name", ""), str):
+            raise DataError(f"{path}: 'name' is not a string")
         records.append(record)
     if not records:
         raise DataError("no metrics files given")

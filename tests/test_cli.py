@@ -472,3 +472,45 @@ def test_id_column_cannot_overwrite_an_output_column(tmp_path, tiny_model, tiny_
     tiny_frame.assign(prediction=1).to_csv(tmp_path / "p.csv", index=False)
     assert_bad_input(run("predict", tiny_model, tmp_path / "p.csv", "--id-column", "prediction"),
                      "--id-column 'prediction' has the name of an output column")
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["evaluate", "m.dkm", "t.csv", "-f", "a"], "No such option: -f (distilkit evaluate)"),
+    (["fit"], "Missing argument 'estimator'. (distilkit fit)"),
+    (["bogus"], "No such command 'bogus'."),
+    (["predict", "m.dkm", "t.csv", "--batch-size", "0"], "Invalid value for '--batch-size'"),
+])
+def test_usage_errors_are_one_line(args, fragment):
+    assert_bad_input(run(*args), fragment)
+
+
+def test_routed_network_parameters_from_the_command_line(tmp_path, bad_tables):
+    model = tmp_path / "a.dkm"
+    result = run("fit", "anyloss", bad_tables["ok"], "-t", "label", "-p", "optimizer__weight_decay=0.1",
+                 "-p", "max_epochs=2", "-o", model, "-q")
+    assert result.exit_code == 0, result.output
+    assert json.loads(run("inspect", model, "--json").stdout)["params"]["optimizer__weight_decay"] == 0.1
+    assert_bad_input(run("fit", "anyloss", bad_tables["ok"], "-t", "label", "-p", "iterator_valid__num_workers=2",
+                         "-o", model), "iterator_valid__num_workers")
+
+
+def test_every_output_path_is_checked_before_anything_is_written(tmp_path, bad_tables):
+    assert run("fit", "nbhead", bad_tables["ok"], "-t", "label", "-o", tmp_path / "m.dkm", "-q").exit_code == 0
+    assert run("evaluate", tmp_path / "m.dkm", bad_tables["ok"], "--json", tmp_path / "a.json", "-q").exit_code == 0
+    result = run("report", tmp_path / "a.json", "--json", tmp_path / "b.json", "--html", tmp_path / "nodir/r.html")
+    assert_bad_input(result, "does not exist")
+    assert not (tmp_path / "b.json").exists()
+    assert_bad_input(run("fit", "anyloss", bad_tables["ok"], "-t", "label", "-o", tmp_path), "is a directory")
+
+
+@pytest.mark.parametrize(("document", "fragment"), [
+    ({"format": "distilkit-metrics", "name": "x"}, "'metrics' is not a table"),
+    ({"format": "distilkit-metrics", "metrics": {"accuracy": "high"}}, "metric 'accuracy' is str"),
+    ({"format": "distilkit-metrics", "metrics": {"accuracy": [0.5]}}, "metric 'accuracy' is list"),
+    ({"format": "distilkit-metrics", "name": ["x"], "metrics": {"accuracy": 0.5}}, "'name' is not a string"),
+    ("[" * 100_000 + "]" * 100_000, "not a JSON file"),
+])
+def test_malformed_metrics_files(tmp_path, document, fragment):
+    path = tmp_path / "m.json"
+    path.write_text(document if isinstance(document, str) else json.dumps(document))
+    assert_bad_input(run("report", path), fragment)

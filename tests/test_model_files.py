@@ -335,3 +335,20 @@ def test_loading_a_model_without_torch_does_not_import_torch(tmp_path, digits_fr
     # torch stays out of the process until something asks for it; the shim still imports afterwards.
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_other_library_versions_are_warned_about(tmp_path, neural_file):
+    from distilkit.model_files import ModelVersionWarning
+
+    members = _members(neural_file)
+    meta = json.loads(members["distilkit.json"])
+    assert {"distilkit", "scikit-learn", "torch"} <= set(meta["versions"])
+    meta["versions"]["scikit-learn"] = "1.2.0"
+    members["distilkit.json"] = json.dumps(meta)
+    with pytest.warns(ModelVersionWarning, match="saved with scikit-learn 1.2.0, running 1.9"):
+        load_model(_write(tmp_path / "old.dkm", members))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelVersionWarning)
+        load_model(neural_file)

@@ -16,6 +16,7 @@ from distilkit.cli.render import (
     fail,
     key_value_table,
     metrics_table,
+    OneLineErrorsGroup,
     progress,
     roles_table,
     show_warning,
@@ -25,6 +26,7 @@ from distilkit.registry import ESTIMATORS
 
 app = typer.Typer(
     name="distilkit",
+    cls=OneLineErrorsGroup,
     help="Classifiers for few classes, few labels, rare outcomes and imbalanced metrics.",
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -160,11 +162,12 @@ def fit(
     """
     from distilkit.cli.params import parse_params
     from distilkit.featurizer import infer_roles, make_model, prepare_table
-    from distilkit.io import read_table, target_vector
+    from distilkit.io import check_writable, read_table, target_vector
     from distilkit.model_files import save_model
     from distilkit.progress import listen_to_progress
     from distilkit.registry import make_estimator
 
+    check_writable(output)
     params = parse_params(param or ())
     model = make_estimator(estimator, params)
     seed = _with_default_seed(model, params)
@@ -234,10 +237,11 @@ def distill(
     from distilkit.cli.params import parse_params
     from distilkit.distill.workflow import make_distiller, resolve_teacher, training_rows
     from distilkit.featurizer import make_model, prepare_table
-    from distilkit.io import read_table
+    from distilkit.io import check_writable, read_table
     from distilkit.model_files import save_model
     from distilkit.progress import listen_to_progress
 
+    check_writable(output)
     params = parse_params(param or ())
     model = make_distiller(method, student, params)
     seed = _with_default_seed(model, params)
@@ -311,13 +315,15 @@ def evaluate(
     and the mean rank error.
     """
     from distilkit.featurizer import prepare_table
-    from distilkit.io import labels_like_target, read_table, target_vector
+    from distilkit.io import check_writable, labels_like_target, read_table, target_vector
     from distilkit.metrics import classification_metrics, optimised_metric, ordinal_metrics
     from distilkit.model_files import final_estimator
     from distilkit.registry import ORDINAL
     from distilkit.report import metrics_record
     from distilkit.scoring import checked_proba
 
+    if json_out is not None:
+        check_writable(json_out)
     pipeline, meta, roles, strings = _model_input(model)
     target = target or meta["metadata"].get("target")
     if target is None:
@@ -372,7 +378,7 @@ def predict(
     """
     from distilkit.exceptions import DataError
     from distilkit.featurizer import model_columns
-    from distilkit.io import TableSink, count_rows, iter_batches, table_columns
+    from distilkit.io import TableSink, check_writable, count_rows, iter_batches, table_columns
     from distilkit.scoring import output_columns, score_batches
 
     pipeline, meta, roles, strings = _model_input(model)
@@ -384,6 +390,7 @@ def predict(
         _predict_on_dask(model, data, output, dask, proba=proba, passthrough=passthrough, batch_size=batch_size,
                          quiet=quiet)
         return
+    check_writable(output)
     inputs = model_columns(roles)
     wanted = list(dict.fromkeys(inputs + passthrough))
     if data == "-":
@@ -473,10 +480,13 @@ def report(
     ] = None,
 ):
     """Compare evaluation results side by side (best value per metric highlighted)."""
-    from distilkit.io import write_text
+    from distilkit.io import check_writable, write_text
     from distilkit.metrics import LOWER_IS_BETTER
     from distilkit.report import comparison_table as rows_of, load_records, render_html, run_labels
 
+    for destination in (json_out, html):
+        if destination is not None:
+            check_writable(destination)
     records = load_records(metrics)
     labels, rows = run_labels(records), rows_of(records)
     console.print(comparison_table(labels, rows, LOWER_IS_BETTER))

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from distilkit.exceptions import first_line
 
@@ -26,6 +27,32 @@ def fail(message):
     """Print a one-line error and exit with code 2."""
     console.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+class OneLineErrorsGroup(TyperGroup):
+    """The command group, with Click's usage errors as one ``error:`` line and exit code 2.
+
+    Click (through Typer and rich) prints usage errors as a multi-line box; scripts and
+    logs want the same single line as every other bad input.
+    """
+
+    def main(self, *args, standalone_mode=True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as exc:  # Typer's (vendored) Click usage errors
+            context = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command: its help, as Click shows it
+                console.print(exc.format_message(), highlight=False, markup=False)
+                sys.exit(EXIT_BAD_INPUT)
+            where = f" ({context.command_path})" if context is not None else ""
+            console.print(f"[bold red]error:[/] {escape(first_line(exc.format_message()))}{escape(where)}",
+                          highlight=False, soft_wrap=True)
+            sys.exit(getattr(exc, "exit_code", EXIT_BAD_INPUT))
+        except typer.Abort:
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def user_errors(command):

@@ -10,6 +10,7 @@ from distilkit.io.columns import (
 from distilkit.io.tables import (
     TableSink,
     atomic_path,
+    check_writable,
     count_rows,
     follow_umask,
     iter_batches,
@@ -23,6 +24,7 @@ __all__ = [
     "ColumnSpec",
     "TableSink",
     "atomic_path",
+    "check_writable",
     "count_rows",
     "feature_matrix",
     "follow_umask",

@@ -123,12 +123,22 @@ def iter_batches(path, columns=None, batch_size=65_536, strings=()):
         raise DataError(f"{path}: cannot read as {fmt}: {first_line(exc)}") from exc
 
 
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` on success only."""
+def check_writable(path):
+    """Refuse an output path that cannot be written (missing directory, a directory itself) before any work."""
+    if str(path) == STDIO:
+        return
     target = Path(path)
     if not target.parent.is_dir():
         raise DataError(f"{path}: the directory {str(target.parent)!r} does not exist")
+    if target.is_dir():
+        raise DataError(f"{path}: is a directory")
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success only."""
+    check_writable(path)
+    target = Path(path)
     handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     try:

@@ -36,6 +36,9 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
     through :meth:`_skorch_net`), ``train_batch_rows(n_samples)``, and the parameters
     ``random_state``, ``n_threads``, ``standardize``, ``optimizer``, ``lr`` and ``max_epochs``."""
 
+    #: Routed parameters that a saved (and a command-line) estimator may carry.
+    persisted_prefixes = PERSISTED_PREFIXES
+
     def _set_routed_params(self, routed):
         # Stored unchecked, like every sklearn parameter; fit() validates the prefixes.
         for key, value in routed.items():
