@@ -3,7 +3,8 @@
 1. Batch scoring: 8,000,000 x 64 float32 rows (plus an id) in 16 Parquet files, scored with a
    NaiveBayesHead pipeline (median imputation, scaling, the head) fitted on 20,000 rows: the
    single-process path (the same partitions scored one after another in this process, no Dask),
-   then a LocalCluster of 1 and of 2 worker processes (1 thread each). Peak RSS: this process for
+   then the embedded cluster of ``--dask local`` (``distilkit.scale.dask_client``) with 1 and 2 worker
+   processes (1 thread each). Peak RSS: this process for
    the single-process run, each worker's for the Dask runs (fresh workers per run).
 2. The teacher pass: MiniLM embeddings of the 2,985 VADER Amazon snippets in partitions of 128,
    1 vs 2 workers (encoders loaded and warmed up on every worker before the clock starts).
@@ -32,7 +33,7 @@ from common import machine, write_results
 from distilkit import NaiveBayesHead, save_model
 from distilkit.datasets import load_vader
 from distilkit.featurizer import infer_roles, make_model, prepare_table
-from distilkit.scale import embed_texts, score_files
+from distilkit.scale import dask_client, embed_texts, score_files
 
 HERE = Path(__file__).resolve().parent
 N_FEATURES = 64
@@ -58,13 +59,6 @@ def worker_peak_mb(client):
     return max(client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024).values())
 
 
-def cluster(n_workers):
-    from distributed import Client, LocalCluster
-
-    local = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
-    return local, Client(local)
-
-
 def scoring_runs(workdir, rows, n_files):
     data = workdir / "in"
     data.mkdir()
@@ -82,8 +76,7 @@ def scoring_runs(workdir, rows, n_files):
                                       check=True).stdout.split()
     runs = {"single process": {"seconds": float(seconds), "rows": int(n), "peak_rss_mb": float(peak)}}
     for n_workers in (1, 2):
-        local, client = cluster(n_workers)
-        with local, client:
+        with dask_client("local", n_workers=n_workers) as client:
             start = time.perf_counter()
             n = score_files(workdir / "model.dkm", str(data), workdir / f"out-{n_workers}", client=client,
                             passthrough=["id"], proba=True)
@@ -99,8 +92,7 @@ def teacher_runs(texts, workdir):
 
     runs = {}
     for n_workers in (1, 2):
-        local, client = cluster(n_workers)
-        with local, client:
+        with dask_client("local", n_workers=n_workers) as client:
             client.run(lambda: encode_texts(["warm up the encoder"], "minilm"))
             start = time.perf_counter()
             embeddings = embed_texts(texts, "minilm", workdir / f"cache-{n_workers}", client=client,

@@ -6,24 +6,20 @@ import signal
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
 from distilkit import NaiveBayesHead, load_model, save_model
 from distilkit.cli import app
 from distilkit.exceptions import DataError
 from distilkit.featurizer import infer_roles, make_model, prepare_table
-from distilkit.scale import dask_parallel, embed_texts, score_files
+from distilkit.scale import dask_client, dask_parallel, embed_texts, score_files
 from distilkit.scoring import prediction_frame
-
-
-def _cluster():
-    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
 
 
 @pytest.fixture(scope="module")
 def client():
-    with _cluster() as cluster, Client(cluster) as client:
+    # The embedded cluster of `--dask local`, with 2 worker processes of 1 thread.
+    with dask_client("local", n_workers=2) as client:
         yield client
 
 
@@ -117,6 +113,12 @@ def test_teacher_pass_on_dask_equals_the_single_process_one(client, data_dir, tm
     np.testing.assert_array_equal(embed_texts(texts, "minilm", tmp_path / "dask"), on_dask)
 
 
+def test_embedded_workers_keep_the_adaptive_malloc_thresholds(client):
+    import os as worker_os
+
+    assert set(client.run(lambda: worker_os.environ.get("MALLOC_TRIM_THRESHOLD_")).values()) == {None}
+
+
 def test_presto_cv_folds_on_the_dask_backend_equal_local_ones(client):
     from distilkit.ordinal import PrestoOrdinalCV
 
@@ -134,7 +136,7 @@ def test_presto_cv_folds_on_the_dask_backend_equal_local_ones(client):
 
 
 def test_a_worker_killed_mid_job_loses_no_row_and_duplicates_none(scoring_files, tmp_path):
-    with _cluster() as cluster, Client(cluster) as client:
+    with dask_client("local", n_workers=2) as client:
         pids = list(client.run(os.getpid).values())
         killed = []
 
