@@ -82,6 +82,8 @@ def test_batch_size_fraction_rows_and_floor():
     assert quick(batch_size=64).train_batch_rows(1000) == 64
     assert quick(batch_size=1.0).train_batch_rows(1000) == 1000
     assert quick(batch_size=500).train_batch_rows(30) == 30
+    # An int is a number of rows: 1 is the smallest batch (the floor of 16), never every row.
+    assert quick(batch_size=1).train_batch_rows(1000) == 16
 
 
 @settings(max_examples=60, deadline=None)
@@ -144,3 +146,42 @@ def test_fit_reports_epochs_to_a_progress_listener(cancer):
     assert reports == [(1, 4, "epochs"), (2, 4, "epochs"), (3, 4, "epochs"), (4, 4, "epochs")]
     quick(max_epochs=2).fit(X, y)  # no listener: silent
     assert len(reports) == 4
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"hidden_layer_sizes": (-5,)}, "must hold positive integers, got \\[-5\\]"),
+    ({"hidden_layer_sizes": (0,)}, "must hold positive integers"),
+    ({"hidden_layer_sizes": ("x",)}, "must hold positive integers"),
+    ({"hidden_layer_sizes": (True,)}, "must hold positive integers"),
+    ({"max_epochs": True}, "'max_epochs' parameter of AnyLossClassifier must be a number"),
+    ({"lr": 1e308}, "training failed: value cannot be converted to type float"),
+    ({"lr": 1e38, "loss": "bce", "optimizer": "sgd"}, "training diverged"),
+])
+def test_hyperparameters_checked_element_by_element(cancer, params, message):
+    X, y = cancer
+    with pytest.raises(ValueError, match=message):
+        quick(max_epochs=3).set_params(**params).fit(X, y)
+
+
+def test_fit_leaves_the_global_torch_rng_alone(cancer):
+    import torch
+
+    X, y = cancer
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    quick(max_epochs=1, random_state=0).fit(X, y)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_one_vs_rest_probabilities_survive_very_negative_logits():
+    import torch
+
+    from distilkit.neural.modules import normalized_sigmoids
+
+    logits = torch.tensor([[-200.0, -300.0, -250.0], [2.0, -1.0, 0.5]])
+    proba = normalized_sigmoids(logits)
+    assert torch.isfinite(proba).all() and torch.allclose(proba.sum(dim=1), torch.ones(2))
+    assert proba[0].argmax() == 0
+    expected = torch.sigmoid(logits[1]) / torch.sigmoid(logits[1]).sum()
+    assert torch.allclose(proba[1], expected)

@@ -44,8 +44,8 @@ class AnyLossClassifier(NeuralClassifierBase):
     hidden_layer_sizes : tuple of int, default=()
         ``()`` is the paper's single-layer net, ``(2,)`` its small MLP (BatchNorm + sigmoid).
     batch_size : float in (0, 1] or int, default=0.05
-        A fraction of the training rows (the paper uses 5%), or a number of rows;
-        at least 16 rows (or all of them).
+        A float is a fraction of the training rows (the paper uses 5%), an int a number
+        of rows (``1`` is one row, not all of them); at least 16 rows (or all of them).
     max_epochs : int, default=50
     lr : float, default=0.01
     optimizer : {"adam", "adamw", "sgd"}, default="adam"
@@ -163,7 +163,7 @@ class AnyLossClassifier(NeuralClassifierBase):
 
     def train_batch_rows(self, n_samples):
         """Rows per training mini-batch for a training set of ``n_samples`` rows."""
-        if isinstance(self.batch_size, Integral) and not isinstance(self.batch_size, bool) and self.batch_size > 1:
+        if isinstance(self.batch_size, Integral) and not isinstance(self.batch_size, bool):
             rows = int(self.batch_size)
         else:
             rows = int(round(float(self.batch_size) * n_samples))

@@ -13,12 +13,15 @@ skorch's double-underscore routing is kept: keyword arguments starting with
 ``GridSearchCV`` can tune them) and are passed to the skorch net unchanged.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from distilkit.exceptions import first_line
 from distilkit.neural.threads import torch_threads
 
 #: ``optimizer`` parameter values -> ``torch.optim`` class names.
@@ -85,6 +88,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
 
         ``batch_labels`` (class indices, or None) stratify the mini-batches.
         """
+        self._check_hyperparameters()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if self.standardize:
             self.feature_mean_ = X.mean(axis=0, dtype=np.float64)
@@ -93,11 +97,29 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             self.feature_scale_ = np.where(scale > 10 * np.finfo(np.float64).eps, scale, 1.0)
         import torch
 
-        with torch_threads(self.n_threads):
+        # fork_rng: the seed applies to this fit only; the caller's torch RNG state is restored.
+        with torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.net_ = self._build_net(X.shape[1], len(self.classes_), batch_labels, seed)
-            self.net_.fit(self._network_input(X), targets)
+            try:
+                self.net_.fit(self._network_input(X), targets)
+            except RuntimeError as exc:  # torch's own checks, e.g. an lr float32 cannot hold
+                raise ValueError(f"{type(self).__name__} training failed: {first_line(exc)}") from exc
+        if not all(bool(torch.isfinite(p).all()) for p in self.net_.module_.parameters()):
+            raise ValueError(f"{type(self).__name__} training diverged: the network's weights are not finite "
+                             f"(lr={self.lr!r}; try a smaller lr or standardize=True)")
         return self
+
+    def _check_hyperparameters(self):
+        """What ``_parameter_constraints`` cannot say: counts are not booleans, layer sizes are positive integers."""
+        for name in ("max_epochs", "batch_size", "n_threads"):
+            value = getattr(self, name, None)
+            if isinstance(value, bool):
+                raise ValueError(f"The '{name}' parameter of {type(self).__name__} must be a number, got {value!r}.")
+        sizes = self.hidden_layer_sizes
+        if not all(isinstance(size, Integral) and not isinstance(size, bool) and size >= 1 for size in sizes):
+            raise ValueError(f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must hold positive "
+                             f"integers, got {list(sizes)!r}.")
 
     def _skorch_net(self, y, seed, *, stratify=False, **net_params):
         """The index-batched skorch net every subclass builds in ``_build_net``.
@@ -211,6 +233,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         if not isinstance(weights, dict) or not all(isinstance(w, np.ndarray) for w in weights.values()):
             raise ValueError(f"{type(self).__name__}: network weights are not a mapping of arrays")
         self._validate_params()
+        self._check_hyperparameters()
         self._check_routed_params()
         net = self._build_net(int(self.n_features_in_), len(self.classes_), None, 0)
         with torch.device("meta"):

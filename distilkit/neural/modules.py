@@ -10,9 +10,13 @@ def softmax_rows(logits):
 
 
 def normalized_sigmoids(logits):
-    """skorch ``predict_nonlinearity`` for one-vs-rest sigmoid outputs: rows scaled to sum to 1."""
-    proba = torch.sigmoid(logits)
-    return proba / proba.sum(dim=-1, keepdim=True)
+    """skorch ``predict_nonlinearity`` for one-vs-rest sigmoid outputs: rows scaled to sum to 1.
+
+    ``sigmoid(z) / sum(sigmoid(z))`` is a softmax of ``log sigmoid(z)``, computed that way so
+    that rows whose logits are all below about -104 (every sigmoid underflows to 0) do not
+    become 0/0.
+    """
+    return torch.softmax(nn.functional.logsigmoid(logits), dim=-1)
 
 
 class AnyLossNetwork(nn.Module):
