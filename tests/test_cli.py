@@ -514,3 +514,42 @@ def test_malformed_metrics_files(tmp_path, document, fragment):
     path = tmp_path / "m.json"
     path.write_text(document if isinstance(document, str) else json.dumps(document))
     assert_bad_input(run("report", path), fragment)
+
+
+def _start(*args):
+    return subprocess.Popen([sys.executable, "-m", "distilkit", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_interrupted_fit_saves_nothing_and_exits_130(tmp_path, bad_tables):
+    import signal
+    import time
+
+    process = _start("fit", "anyloss", bad_tables["ok"], "-t", "label", "-p", "max_epochs=1000000",
+                     "-o", tmp_path / "m.dkm", "-q")
+    time.sleep(8)  # past the imports, inside the training loop
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["error: interrupted: training interrupted after "
+                                           + stderr.split("after ")[1].strip()]
+    assert not (tmp_path / "m.dkm").exists() and not list(tmp_path.glob(".m.dkm*"))
+
+
+def test_sigterm_during_predict_leaves_no_temporary_file(tmp_path, tiny_model):
+    import signal
+    import time
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.normal(size=(1_500_000, 3)), columns=["a", "b", "c"]).to_parquet(tmp_path / "big.parquet")
+    process = _start("predict", tiny_model, tmp_path / "big.parquet", "--batch-size", "1000", "-o",
+                     tmp_path / "out.parquet", "-q")
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".out.parquet.*.tmp")) and time.time() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "predict finished before it could be interrupted"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert stderr.strip() == "error: interrupted: terminated"
+    assert not (tmp_path / "out.parquet").exists() and not list(tmp_path.glob(".out.parquet*"))

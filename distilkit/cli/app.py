@@ -17,6 +17,7 @@ from distilkit.cli.render import (
     key_value_table,
     metrics_table,
     OneLineErrorsGroup,
+    on_terminate,
     progress,
     roles_table,
     show_warning,
@@ -58,7 +59,10 @@ def _root(
     ] = False,
 ):
     """Classifiers for few classes, few labels, rare outcomes and imbalanced metrics."""
+    import signal
+
     warnings.showwarning = show_warning
+    signal.signal(signal.SIGTERM, on_terminate)
 
 
 Text = Annotated[

@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import os
+import signal
 import sys
 
 import typer
@@ -21,6 +22,14 @@ if not console.is_terminal:
 
 #: Exit code for bad input of any kind (Click uses 2 for usage errors too).
 EXIT_BAD_INPUT = 2
+#: The signal that interrupted the command (SIGINT unless SIGTERM arrived): exit code 128 + it.
+_received_signal = [signal.SIGINT]
+
+
+def on_terminate(signum, frame):
+    """SIGTERM handler: unwind like Ctrl-C, so temporary output files are removed on the way out."""
+    _received_signal[0] = signum
+    raise KeyboardInterrupt("terminated")
 
 
 def fail(message):
@@ -51,7 +60,7 @@ class OneLineErrorsGroup(TyperGroup):
                           highlight=False, soft_wrap=True)
             sys.exit(getattr(exc, "exit_code", EXIT_BAD_INPUT))
         except typer.Abort:
-            sys.exit(130)
+            sys.exit(128 + signal.SIGINT)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -68,6 +77,12 @@ def user_errors(command):
             raise typer.Exit(0) from None
         except (ValueError, OSError) as exc:
             fail(first_line(exc))
+        except KeyboardInterrupt as exc:
+            # Ctrl-C, or SIGTERM through on_terminate: outputs are written through temporary
+            # files, which the unwinding has removed, so nothing half-done is left behind.
+            detail = f": {first_line(exc)}" if str(exc) else ""
+            console.print(f"[bold red]error:[/] interrupted{escape(detail)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(128 + _received_signal[0]) from None
 
     return wrapper
 

@@ -105,6 +105,12 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
                 self.net_.fit(self._network_input(X), targets)
             except RuntimeError as exc:  # torch's own checks, e.g. an lr float32 cannot hold
                 raise ValueError(f"{type(self).__name__} training failed: {first_line(exc)}") from exc
+        # skorch swallows a KeyboardInterrupt and returns a half-trained net as if fitted: an epoch
+        # missing its train_loss is one that did not finish, so the interruption is raised again.
+        finished = sum("train_loss" in epoch for epoch in self.net_.history)
+        if finished < self.max_epochs:
+            del self.net_
+            raise KeyboardInterrupt(f"training interrupted after {finished} of {self.max_epochs} epochs")
         if not all(bool(torch.isfinite(p).all()) for p in self.net_.module_.parameters()):
             raise ValueError(f"{type(self).__name__} training diverged: the network's weights are not finite "
                              f"(lr={self.lr!r}; try a smaller lr or standardize=True)")
