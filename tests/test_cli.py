@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from distilkit.cli import app
@@ -553,3 +555,55 @@ def test_sigterm_during_predict_leaves_no_temporary_file(tmp_path, tiny_model):
     assert process.returncode == 128 + signal.SIGTERM, stderr
     assert stderr.strip() == "error: interrupted: terminated"
     assert not (tmp_path / "out.parquet").exists() and not list(tmp_path.glob(".out.parquet*"))
+
+
+def test_an_id_whose_first_gap_comes_in_a_later_batch(tmp_path, tiny_model, tiny_frame):
+    frame = tiny_frame.assign(id=np.arange(60).astype(float))
+    frame.loc[45, "id"] = np.nan
+    frame.to_csv(tmp_path / "ids.csv", index=False)
+    out = tmp_path / "p.parquet"
+    result = run("predict", tiny_model, tmp_path / "ids.csv", "--id-column", "id", "--batch-size", "20", "-o", out)
+    assert result.exit_code == 0, result.output
+    ids = pd.read_parquet(out)["id"]
+    assert ids.isna().sum() == 1 and ids.notna().sum() == 59
+
+
+def test_a_long_output_name(tmp_path, tiny_model, bad_tables):
+    out = tmp_path / ("x" * 240 + ".csv")
+    result = run("predict", tiny_model, bad_tables["ok"], "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+
+
+NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(NAMES, min_size=1, max_size=4, unique=True),
+       kinds=st.lists(st.sampled_from(["float", "int", "str", "bool", "text"]), min_size=4, max_size=4),
+       gaps=st.lists(st.floats(0, 0.6), min_size=4, max_size=4), seed=st.integers(0, 2**16))
+def test_random_tables_fit_and_predict_or_fail_cleanly(tmp_path, names, kinds, gaps, seed):
+    """Any column names, dtypes and missing values: exit 0, or exit 2 with one error line; never a traceback."""
+    rng = np.random.default_rng(seed)
+    n = 40
+    frame = pd.DataFrame({"label": rng.choice(["a", "b"], n)})
+    for name, kind, gap in zip(names, kinds, gaps):
+        if name == "label":
+            continue
+        values = {"float": rng.normal(size=n), "int": rng.integers(0, 5, n), "str": rng.choice(["x", "y z", "7"], n),
+                  "bool": rng.random(n) > 0.5, "text": [" ".join(rng.choice(["good", "bad", "ok"], 3)) + f" {i}"
+                                                         for i in range(n)]}[kind]
+        column = pd.Series(values).astype(object)
+        column[rng.random(n) < gap] = None
+        frame[name] = column
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    model = tmp_path / "m.dkm"
+    for args in (["fit", "logreg", tmp_path / "t.csv", "-t", "label", "-o", model, "-q"],
+                 ["predict", model, tmp_path / "t.csv", "--proba", "-o", tmp_path / "p.csv", "-q"]):
+        result = run(*args)
+        if result.exit_code == 2:
+            assert_bad_input(result, "")
+            return
+        assert result.exit_code == 0, result.output
+    scores = pd.read_csv(tmp_path / "p.csv")
+    assert len(scores) == n and scores.filter(like="proba_").notna().all().all()

@@ -139,7 +139,8 @@ def atomic_path(path):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success only."""
     check_writable(path)
     target = Path(path)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # The name is cut so that prefix + random part + suffix stay under the 255-byte name limit.
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     try:
         yield Path(tmp)
@@ -195,9 +196,17 @@ class TableSink:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._writer is None:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
                 self._writer = pq.ParquetWriter(self._target, table.schema)
+            else:
+                # Later batches take the first batch's schema: an int id column whose first
+                # missing value comes in a later batch arrives as float there (NaN -> null).
+                try:
+                    table = pa.Table.from_pandas(frame, schema=self._writer.schema, preserve_index=False)
+                except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                    raise DataError(f"{self.path}: a later batch does not fit the columns' types of the first "
+                                    f"({first_line(exc)})") from None
             self._writer.write_table(table)
         else:
             frame.to_csv(self._target, header=self._header, index=False, mode="w" if self._header else "a")
