@@ -39,6 +39,8 @@ from distilkit.exceptions import DataError
 __all__ = ["ColumnRole", "CategoryStrings", "TextColumn", "infer_roles", "make_featurizer", "make_model",
            "model_columns", "prepare_table", "summarize_roles", "INPUT_ROLES"]
 
+#: Largest magnitude a numeric value may have: scaling squares it, and 1e154 squared overflows float64.
+MAX_MAGNITUDE = 1e150
 #: Roles whose columns the featurizer reads.
 INPUT_ROLES = ("numeric", "categorical", "text")
 _ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid)$|^(index|rownames|row_?(id|num|number)|unnamed: ?0)$|[a-z0-9]Id$",
@@ -426,7 +428,14 @@ def prepare_table(frame, roles, *, where="table"):
                                 f"(row {_row_number(block, position)})")
             values = numbers
         values = values.astype(np.float64)
-        if np.isinf(values.to_numpy()).any():
+        numbers = values.to_numpy()
+        if np.isinf(numbers).any():
             raise DataError(f"{where}: column {name!r} holds infinite values")
+        too_large = np.abs(numbers) > MAX_MAGNITUDE
+        if too_large.any():
+            position = int(np.flatnonzero(too_large)[0])
+            row = _row_number(block, position)
+            raise DataError(f"{where}: column {name!r} holds {numbers[position]:g} (row {row}), beyond "
+                            f"±{MAX_MAGNITUDE:g}: its square overflows, so it cannot be scaled")
         block[name] = values
     return block
