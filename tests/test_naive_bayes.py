@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.datasets import load_digits, make_classification
 from sklearn.model_selection import GridSearchCV
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
@@ -201,3 +202,18 @@ def test_float32_input_with_tiny_features_matches_float64(scaler):
     b = NaiveBayesHead(scaler=scaler).fit(X32.astype(np.float64), y)
     np.testing.assert_allclose(a.var_, b.var_, rtol=1e-6)
     np.testing.assert_allclose(a.predict_proba(X32), b.predict_proba(X32), atol=1e-6)
+
+
+def test_class_variances_survive_classes_far_apart():
+    # One shift for all classes lost the variance of the class far from it (var_ 0 vs 1e-6).
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1e-3, (500, 2)), rng.normal(1e5, 1e-3, (500, 2))])
+    y = np.repeat([0, 1], 500)
+    head = NaiveBayesHead().fit(X, y)
+    expected = np.vstack([X[y == k].var(axis=0) for k in (0, 1)])
+    np.testing.assert_allclose(head.var_, expected, rtol=1e-6)
+    np.testing.assert_allclose(head.var_, GaussianNB(var_smoothing=0).fit(X, y).var_, rtol=1e-6)
+    chunks = NaiveBayesHead()
+    for part in np.array_split(rng.permutation(1000), 4):
+        chunks.partial_fit(X[part], y[part], classes=[0, 1])
+    np.testing.assert_allclose(chunks.var_, expected, rtol=1e-6)

@@ -69,10 +69,11 @@ def merge_class_statistics(count_a, mean_a, var_a, count_b, mean_b, var_b):
 def class_statistics(X, codes, weights, n_classes, block_rows=1024):
     """Per-class weighted counts, means and population variances of ``X``.
 
-    Rows are processed in small blocks widened to float64 (a float32 input is never
-    copied whole; squares of tiny float32 features would underflow), around a
-    per-feature shift (the first block's mean) so that ``E[x^2] - E[x]^2`` does not
-    cancel catastrophically.
+    Two passes over row blocks widened to float64 (a float32 input is never copied
+    whole; squares of tiny float32 features would underflow): the class means, then the
+    squares of each row's deviation from *its own class's* mean. A shift shared by all
+    classes would leave a class far from it with ``E[x^2] - E[x]^2`` cancelling
+    catastrophically (classes at 0 and 1e5 with sd 1e-3 lost their variance).
 
     Parameters
     ----------
@@ -91,22 +92,26 @@ def class_statistics(X, codes, weights, n_classes, block_rows=1024):
         Zero for classes without weight.
     """
     n_samples, n_features = X.shape
-    shift = np.asarray(X[:block_rows], dtype=np.float64).mean(axis=0) if n_samples else np.zeros(n_features)
     count = np.bincount(codes, weights=weights, minlength=n_classes).astype(np.float64)
-    first = np.zeros((n_classes, n_features))
-    second = np.zeros((n_classes, n_features))
-    for start in range(0, n_samples, block_rows):
-        rows = slice(start, start + block_rows)
-        centred = np.subtract(X[rows], shift, dtype=np.float64)
-        membership = np.zeros((centred.shape[0], n_classes))
-        membership[np.arange(centred.shape[0]), codes[rows]] = weights[rows]
-        first += membership.T @ centred
-        centred **= 2
-        second += membership.T @ centred
     safe = np.where(count > 0, count, 1.0)[:, None]
-    offset = first / safe
-    var = np.maximum(second / safe - offset**2, 0.0)
-    return count, np.where(count[:, None] > 0, offset + shift, 0.0), var
+    blocks = [slice(start, start + block_rows) for start in range(0, n_samples, block_rows)]
+
+    def weighted_class_sums(values, rows):
+        membership = np.zeros((values.shape[0], n_classes))
+        membership[np.arange(values.shape[0]), codes[rows]] = weights[rows]
+        return membership.T @ values
+
+    total = np.zeros((n_classes, n_features))
+    for rows in blocks:
+        total += weighted_class_sums(np.asarray(X[rows], dtype=np.float64), rows)
+    mean = total / safe
+    second = np.zeros((n_classes, n_features))
+    for rows in blocks:
+        deviation = np.subtract(X[rows], mean[codes[rows]], dtype=np.float64)
+        deviation **= 2
+        second += weighted_class_sums(deviation, rows)
+    mean[count == 0] = 0.0
+    return count, mean, second / safe
 
 
 def pooled_diagonal_linear_form(means, pooled_var, log_prior):
