@@ -185,3 +185,16 @@ def test_one_vs_rest_probabilities_survive_very_negative_logits():
     assert proba[0].argmax() == 0
     expected = torch.sigmoid(logits[1]) / torch.sigmoid(logits[1]).sum()
     assert torch.allclose(proba[1], expected)
+
+
+def test_a_constant_column_far_from_zero_is_not_scaled(cancer):
+    X, y = cancer
+    X = np.column_stack([X, np.full(len(X), 1e5 + 0.3)])
+    model = quick(max_epochs=2).fit(X, y)
+    assert model.feature_scale_[-1] == 1.0
+
+
+def test_a_fit_that_predicts_one_class_warns(cancer):
+    X, y = cancer
+    with pytest.warns(UserWarning, match="predicts 0 for every training row: the f1 surrogate collapsed"):
+        quick(max_epochs=2, threshold=1.0).fit(X, y)

@@ -169,3 +169,17 @@ def test_model_file_round_trip(tmp_path):
         assert loaded.get_params() == model.get_params()
         np.testing.assert_array_equal(loaded.classes_, model.classes_)
         np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_cv_is_reproducible_without_a_random_state():
+    X, y = rare_event_data(n=600)
+    one, two = PrestoOrdinalCV(n_lambdas=4).fit(X, y), PrestoOrdinalCV(n_lambdas=4).fit(X, y)
+    np.testing.assert_array_equal(one.brier_path_, two.brier_path_)
+
+
+def test_cv_warns_when_fold_fits_do_not_converge():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = rare_event_data(n=600)
+    with pytest.warns(ConvergenceWarning, match="a fold's fit did not converge"):
+        PrestoOrdinalCV(n_lambdas=4, max_iter=1, random_state=0).fit(X, y)

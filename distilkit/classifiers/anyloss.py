@@ -1,7 +1,9 @@
 """AnyLossClassifier: a network trained directly on F1, G-mean, balanced accuracy, MCC..."""
 
+import warnings
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -159,7 +161,18 @@ class AnyLossClassifier(NeuralClassifierBase):
         -------
         self : object
         """
-        return self._fit_net(X, y)
+        self._fit_net(X, y)
+        if self.loss == "anyloss":
+            self._warn_on_collapse(X)
+        return self
+
+    def _warn_on_collapse(self, X):
+        """AnyLoss can settle on one class for every row (the paper notes it at large amplifiers): say so."""
+        predicted = np.unique(self.predict(X))
+        if len(predicted) == 1:
+            warnings.warn(f"AnyLossClassifier predicts {predicted.tolist()[0]!r} for every training row: the {self.metric} "
+                          f"surrogate collapsed to one class; try a smaller amplifier (now {self.amplifier}), "
+                          "a larger batch_size, or loss='bce'", UserWarning, stacklevel=3)
 
     def train_batch_rows(self, n_samples):
         """Rows per training mini-batch for a training set of ``n_samples`` rows."""
@@ -170,7 +183,11 @@ class AnyLossClassifier(NeuralClassifierBase):
         return min(n_samples, max(rows, MIN_BATCH_ROWS))
 
     def _build_net(self, n_features, n_classes, y, seed):
-        from distilkit.neural.modules import AnyLossNetwork, normalized_sigmoids, softmax_rows
+        from distilkit.neural.modules import (
+            AnyLossNetwork,
+            normalized_sigmoids,
+            softmax_rows,
+        )
 
         return self._skorch_net(
             y,

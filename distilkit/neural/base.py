@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from distilkit.exceptions import first_line
 from distilkit.neural.threads import torch_threads
+from distilkit.standardization import standardization
 
 #: ``optimizer`` parameter values -> ``torch.optim`` class names.
 OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD"}
@@ -91,10 +92,8 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         self._check_hyperparameters()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if self.standardize:
-            self.feature_mean_ = X.mean(axis=0, dtype=np.float64)
-            scale = X.std(axis=0, dtype=np.float64)
-            # Constant features are centred but not scaled, as in sklearn's StandardScaler.
-            self.feature_scale_ = np.where(scale > 10 * np.finfo(np.float64).eps, scale, 1.0)
+            # Constant features are centred but not scaled (the ordinal models' rule too).
+            self.feature_mean_, self.feature_scale_ = standardization(X)
         import torch
 
         # fork_rng: the seed applies to this fit only; the caller's torch RNG state is restored.
@@ -175,7 +174,10 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
-        with torch_threads(self.n_threads):
+        import torch
+
+        # fork_rng: a DataLoader iterator draws its seed from torch's global RNG, even unshuffled.
+        with torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
             proba = self.net_.predict_proba(self._network_input(X)).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 

@@ -17,8 +17,9 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from distilkit.ordinal.likelihood import CROSSING_POLICIES, cumulative_logits, repair_crossing
 from distilkit.ordinal.solver import slopes_from_differences
+from distilkit.standardization import standardization
 
-__all__ = ["CumulativeLogitClassifier", "encode_ordinal", "standardization"]
+__all__ = ["CumulativeLogitClassifier", "encode_ordinal"]
 
 
 def encode_ordinal(y, classes=None):
@@ -66,17 +67,6 @@ def encode_ordinal(y, classes=None):
             f"an ordinal model needs at least 2 classes; the data contain only 1 class ({classes.tolist()[0]!r})"
         )
     return classes, codes
-
-
-def standardization(X, weights, standardize=True):
-    """Weighted means and population standard deviations (1 for constant columns)."""
-    if not standardize:
-        return np.zeros(X.shape[1]), np.ones(X.shape[1])
-    mean = weights @ X
-    scale = np.sqrt(weights @ (X - mean) ** 2)
-    # Constant columns carry rounding noise in their "spread"; leave them unscaled.
-    scale[scale <= 10 * np.finfo(float).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
-    return mean, scale
 
 
 class CumulativeLogitClassifier(ClassifierMixin, BaseEstimator):

@@ -6,19 +6,20 @@ the better-populated boundaries below it through an L1 penalty on the difference
 between adjacent slope vectors.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit
 from joblib import Parallel, delayed
+from scipy.special import expit
 from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils._param_validation import Interval
 
 from distilkit.ordinal.cumulative_logit import (
     PENALTY_CONSTRAINTS,
     CumulativeLogitClassifier,
-    standardization,
 )
 from distilkit.ordinal.likelihood import cumulative_to_class_proba
 from distilkit.ordinal.solver import (
@@ -31,6 +32,7 @@ from distilkit.ordinal.solver import (
     null_fit,
     penalty_factors,
 )
+from distilkit.standardization import standardization
 
 __all__ = ["PrestoOrdinal", "PrestoOrdinalCV", "ordinal_brier"]
 
@@ -185,6 +187,12 @@ def _fold_brier_path(X, codes, weights, train, test, lambdas, settings):
                     tol=settings["tol"], max_iter=settings["max_iter"])
     X_test = (X[test] - mean) / scale
     scores = np.empty(len(lambdas))
+    unconverged = [lam for lam, fit in zip(lambdas, fits) if not fit.converged]
+    if unconverged:
+        # The fold's Brier path then compares optima with non-optima: say so rather than choose silently.
+        warnings.warn(f"PrestoOrdinalCV: a fold's fit did not converge at {len(unconverged)} of {len(lambdas)} "
+                      f"penalties (first at lambda={unconverged[0]:.4g}); raise max_iter or tol",
+                      ConvergenceWarning, stacklevel=2)
     for i, fit in enumerate(fits):
         proba = np.zeros((len(test), n_classes))
         proba[:, present] = cumulative_to_class_proba(expit(logits_from_theta(fit.theta, X_test)))
@@ -212,12 +220,13 @@ class PrestoOrdinalCV(CumulativeLogitClassifier):
     lambdas : array-like, default=None
         Explicit penalties (overrides ``n_lambdas`` and ``lambda_min_ratio``).
     cv : int, cross-validation generator or iterable, default=5
-        An int gives ``StratifiedKFold(cv, shuffle=True, random_state=random_state)``.
+        An int gives ``StratifiedKFold(cv)``: shuffled with ``random_state`` when one is
+        given, else in data order, so the default is reproducible (as ``LogisticRegressionCV``).
     {_PARAMETERS_DOC}
     n_jobs : int, default=None
         Folds fitted in parallel (joblib).
     random_state : int, RandomState instance or None, default=None
-        Shuffling of the stratified folds.
+        Shuffles the stratified folds; None keeps the rows in data order.
 
     Attributes
     ----------
@@ -306,8 +315,9 @@ class PrestoOrdinalCV(CumulativeLogitClassifier):
                 raise ValueError("lambdas must be a non-empty list of finite non-negative penalties")
             self.lambdas_ = np.sort(lambdas)[::-1]
 
-        cv = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state) if isinstance(
-            self.cv, Integral) else check_cv(self.cv, codes, classifier=True)
+        shuffle = self.random_state is not None
+        cv = StratifiedKFold(self.cv, shuffle=shuffle, random_state=self.random_state if shuffle else None) if (
+            isinstance(self.cv, Integral)) else check_cv(self.cv, codes, classifier=True)
         settings = {"n_classes": n_classes, "standardize": self.standardize, "penalize_first": self.penalize_first,
                     "l1_ratio": self.l1_ratio, "tol": self.tol, "max_iter": self.max_iter}
         folds = [(train, test) for train, test in cv.split(Xs, codes) if np.unique(codes[train]).size >= 2]
