@@ -607,3 +607,20 @@ def test_random_tables_fit_and_predict_or_fail_cleanly(tmp_path, names, kinds, g
         assert result.exit_code == 0, result.output
     scores = pd.read_csv(tmp_path / "p.csv")
     assert len(scores) == n and scores.filter(like="proba_").notna().all().all()
+
+
+@pytest.mark.parametrize("name", ["x[/]", "[bold]b", "x[1]", " lead", "trail ", "a]b["])
+def test_user_text_is_never_read_as_markup(tmp_path, tiny_frame, name):
+    # "d[/].csv" is the file "].csv" in the folder "d[": a path that reads as a rich closing tag.
+    (tmp_path / "d[").mkdir()
+    data, model = tmp_path / "d[" / "].csv", tmp_path / "d[" / "]m.dkm"
+    tiny_frame.rename(columns={"a": name, "label": f"{name}label"}).to_csv(data, index=False)
+    result = run("fit", "nbhead", data, "-t", f"{name}label", "-o", model)
+    assert result.exit_code == 0, result.output
+    assert name.strip() in result.stderr and "d[/]m.dkm" in result.stderr.replace("\n", "")
+    result = run("predict", model, data, "--proba", "-o", "-")
+    assert result.exit_code == 0, result.output
+    result = run("evaluate", model, data, "--name", f"run {name}")
+    assert result.exit_code == 0 and f"run {name}".strip() in result.stderr, result.output
+    assert_bad_input(run("predict", model, tmp_path / "d[" / "]absent.csv"), "d[/]absent.csv: no such file")
+    assert_bad_input(run("fit", "nbhead", data, "-t", f"{name}nope", "-o", model), f"{name}nope")

@@ -217,3 +217,14 @@ def test_class_variances_survive_classes_far_apart():
     for part in np.array_split(rng.permutation(1000), 4):
         chunks.partial_fit(X[part], y[part], classes=[0, 1])
     np.testing.assert_allclose(chunks.var_, expected, rtol=1e-6)
+
+
+def test_invalid_priors_in_partial_fit_leave_the_head_unchanged():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 5)), np.arange(40) % 2
+    head = NaiveBayesHead().fit(X, y)
+    before = {name: getattr(head, name).copy() for name in ("class_count_", "theta_", "var_", "coef_")}
+    with pytest.raises(ValueError, match="sum of the priors"):
+        head.set_params(priors=[0.5, 0.6]).partial_fit(X, y)
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(head, name), value)

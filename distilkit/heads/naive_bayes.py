@@ -312,6 +312,8 @@ class NaiveBayesHead(LinearClassifierMixin, BaseEstimator):
                 f"The target label(s) {unseen.tolist()} in y do not exist in the "
                 f"initial classes {self.classes_.tolist()}"
             )
+        # Invalid priors must fail before the running statistics change (partial_fit keeps them).
+        self._checked_priors(n_classes)
         codes = np.searchsorted(self.classes_, y)
         chunk = class_statistics(X, codes, sample_weight, n_classes)
         self.class_count_, self.theta_, self.var_ = merge_class_statistics(
@@ -326,21 +328,25 @@ class NaiveBayesHead(LinearClassifierMixin, BaseEstimator):
         self._update_linear_form()
         return self
 
+    def _checked_priors(self, n_classes):
+        """``priors`` as an array, or None; checked before any statistic is updated."""
+        if self.priors is None:
+            return None
+        priors = np.asarray(self.priors, dtype=np.float64)
+        if priors.shape != (n_classes,):
+            raise ValueError("Number of priors must match number of classes.")
+        if not np.isclose(priors.sum(), 1.0):
+            raise ValueError("The sum of the priors should be 1.")
+        if (priors < 0).any():
+            raise ValueError("Priors must be non-negative.")
+        return priors
+
     def _update_linear_form(self):
         """Turn the running statistics into priors, pooled variance and coef_/intercept_."""
         n_total = self.class_count_.sum()
         frequency = self.class_count_ / n_total
-        if self.priors is None:
-            self.class_prior_ = frequency
-        else:
-            priors = np.asarray(self.priors, dtype=np.float64)
-            if priors.shape != self.class_count_.shape:
-                raise ValueError("Number of priors must match number of classes.")
-            if not np.isclose(priors.sum(), 1.0):
-                raise ValueError("The sum of the priors should be 1.")
-            if (priors < 0).any():
-                raise ValueError("Priors must be non-negative.")
-            self.class_prior_ = priors
+        priors = self._checked_priors(len(self.class_count_))
+        self.class_prior_ = frequency if priors is None else priors
 
         shift, scale = self._working_scale()
         means = (self.theta_ - shift) * scale

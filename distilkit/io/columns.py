@@ -51,7 +51,8 @@ def resolve_columns(available, *, target=None, features=None, text=None, passthr
         patterns = features.split(",") if isinstance(features, str) else list(features)
         chosen = []
         for pattern in (p.strip() for p in patterns if p.strip()):
-            matches = [c for c in available if fnmatch.fnmatchcase(c, pattern)]
+            # An exact name first: "x[1]" is a column, not the glob that matches "x1".
+            matches = [pattern] if pattern in available else [c for c in available if fnmatch.fnmatchcase(c, pattern)]
             if not matches:
                 raise DataError(f"feature column {pattern!r} not found (columns: {_preview(available)})")
             chosen.extend(m for m in matches if m not in chosen)
