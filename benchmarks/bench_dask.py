@@ -130,18 +130,15 @@ def main():
     summary["target_overhead_at_most_15_percent"] = summary["scoring_dask_overhead_at_1_worker"] <= 0.15
     summary["target_teacher_speedup_at_least_1_7"] = summary["teacher_speedup_1_to_2_workers"] >= 1.7
 
-    table = Table(title=f"batch scoring: {args.rows:,} x {N_FEATURES} in {args.files} Parquet files")
-    for name in ("run", "seconds", "rows/s", "peak RSS MB (per worker)"):
-        table.add_column(name, justify="left" if name == "run" else "right")
-    for name, run in scoring.items():
-        table.add_row(name, f"{run['seconds']:.1f}", f"{run['rows_per_second']:,.0f}", f"{run['peak_rss_mb']:.0f}")
-    console.print(table)
-    table = Table(title=f"teacher pass: MiniLM on {len(texts):,} review snippets")
-    for name in ("workers", "seconds", "rows/s", "peak RSS MB (per worker)"):
-        table.add_column(name, justify="left" if name == "workers" else "right")
-    for name, run in teacher.items():
-        table.add_row(name, f"{run['seconds']:.1f}", f"{run['rows_per_second']:,.1f}", f"{run['peak_rss_mb']:.0f}")
-    console.print(table)
+    for title, first, runs in ((f"batch scoring: {args.rows:,} x {N_FEATURES} in {args.files} Parquet files", "run",
+                                scoring), (f"teacher pass: MiniLM on {len(texts):,} review snippets", "workers",
+                                           teacher)):
+        table = Table(title=title)
+        for name in (first, "seconds", "rows/s", "peak RSS MB (per worker)"):
+            table.add_column(name, justify="left" if name == first else "right")
+        for name, run in runs.items():
+            table.add_row(name, f"{run['seconds']:.1f}", f"{run['rows_per_second']:,.1f}", f"{run['peak_rss_mb']:.0f}")
+        console.print(table)
     console.print(f"Dask overhead at 1 worker: {summary['scoring_dask_overhead_at_1_worker']:+.1%}; scoring 1 -> 2 "
                   f"workers: {summary['scoring_speedup_1_to_2_workers']:.2f}x; teacher pass 1 -> 2 workers: "
                   f"{summary['teacher_speedup_1_to_2_workers']:.2f}x")

@@ -23,6 +23,14 @@ def checked_proba(model, X, where="table"):
     return probabilities
 
 
+def final_step_input(model, X):
+    """The model's final estimator and its input: ``X`` featurized once, for several calls on it."""
+    from distilkit.model_files import final_estimator
+
+    estimator = final_estimator(model)
+    return estimator, (X if estimator is model else model[:-1].transform(X))
+
+
 def prediction_frame(model, frame, roles, *, passthrough=(), proba=False, where="table"):
     """Predictions for one table batch.
 
@@ -45,13 +53,9 @@ def prediction_frame(model, frame, roles, *, passthrough=(), proba=False, where=
     -------
     pandas.DataFrame
     """
-    from distilkit.model_files import final_estimator
-
     X = prepare_table(frame, roles, where=where)
     out = frame[list(passthrough)].reset_index(drop=True)
-    # Featurize once for both calls below.
-    estimator = final_estimator(model)
-    features = X if estimator is model else model[:-1].transform(X)
+    estimator, features = final_step_input(model, X)
     probabilities = checked_proba(estimator, features, where)
     # predict() rather than argmax(proba): estimators may apply a decision threshold.
     out[PREDICTION_COLUMN] = estimator.predict(features)
@@ -67,4 +71,5 @@ def score_batches(model, batches, roles, **options):
         yield prediction_frame(model, frame, roles, **options)
 
 
-__all__ = ["PREDICTION_COLUMN", "checked_proba", "output_columns", "prediction_frame", "score_batches"]
+__all__ = ["PREDICTION_COLUMN", "checked_proba", "final_step_input", "output_columns", "prediction_frame",
+           "score_batches"]

@@ -321,10 +321,9 @@ def evaluate(
     from distilkit.featurizer import prepare_table
     from distilkit.io import check_writable, labels_like_target, read_table, target_vector
     from distilkit.metrics import classification_metrics, optimised_metric, ordinal_metrics
-    from distilkit.model_files import final_estimator
     from distilkit.registry import ORDINAL
     from distilkit.report import metrics_record
-    from distilkit.scoring import checked_proba
+    from distilkit.scoring import checked_proba, final_step_input
 
     if json_out is not None:
         check_writable(json_out)
@@ -337,12 +336,12 @@ def evaluate(
         fail(f"target column {target!r} not found in {data}")
     y = target_vector(frame, target)
     X = prepare_table(frame, roles, where=data)
-    estimator = final_estimator(pipeline)
-    features = X if estimator is pipeline else pipeline[:-1].transform(X)
+    estimator, features = final_step_input(pipeline, X)
     proba = checked_proba(estimator, features, data)
     # predict() rather than argmax(proba): estimators may apply a decision threshold.
-    metrics = classification_metrics(y, proba, estimator.classes_, y_pred=estimator.predict(features))
-    metrics.update(optimised_metric(estimator, y, estimator.predict(features)))
+    y_pred = estimator.predict(features)
+    metrics = classification_metrics(y, proba, estimator.classes_, y_pred=y_pred)
+    metrics.update(optimised_metric(estimator, y, y_pred))
     if order is not None:
         metrics.update(ordinal_metrics(y, proba, estimator.classes_, order=labels_like_target(order, y)))
     elif meta["estimator"] in ORDINAL:

@@ -34,11 +34,11 @@ def _load(path):
     return _worker_model(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def score_partition(frame, model_path, roles, passthrough, proba, batch_size, destination):
+def score_partition(frame, model_path, roles, passthrough, proba, batch_size, destination, where):
     """Score one partition in slices and write it to ``destination``; returns its row count."""
     model = _load(model_path)
     parts = [prediction_frame(model, frame.iloc[start:start + batch_size], roles, passthrough=passthrough,
-                              proba=proba, where=str(destination.name))
+                              proba=proba, where=where)
              for start in range(0, len(frame), batch_size)]
     scored = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=[*passthrough, *output_columns(model.classes_, proba=proba)])
@@ -111,7 +111,7 @@ def score_files(model_path, source, output_dir, *, client=None, proba=False, pas
     tmp = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp", dir=output_dir.parent))
     try:
         tasks = [delayed(score_partition, pure=False)(part, model_path, roles, passthrough, proba, batch_size,
-                                                        tmp / f"part.{i:05d}.parquet")
+                                                        tmp / f"part.{i:05d}.parquet", f"{source} (partition {i})")
                  for i, part in enumerate(frame.to_delayed())]
         if client is None:
             counts = []
