@@ -624,3 +624,18 @@ def test_user_text_is_never_read_as_markup(tmp_path, tiny_frame, name):
     assert result.exit_code == 0 and f"run {name}".strip() in result.stderr, result.output
     assert_bad_input(run("predict", model, tmp_path / "d[" / "]absent.csv"), "d[/]absent.csv: no such file")
     assert_bad_input(run("fit", "nbhead", data, "-t", f"{name}nope", "-o", model), f"{name}nope")
+
+
+def test_a_distilled_student_reads_the_raw_text(tmp_path, data_dir):
+    data = data_dir / "amazon_reviews_sample.csv"
+    student = tmp_path / "student.dkm"
+    result = run("distill", data, "-t", "sentiment", "--teacher", "minilm", "--text", "text", "--method", "kd",
+                 "--cache-dir", tmp_path / "cache", "-o", student)
+    assert result.exit_code == 0, result.output
+    assert "TF-IDF" in result.stderr
+    rows = pd.read_csv(data).head(5).drop(columns="sentiment").to_csv(index=False)
+    result = run("predict", student, "-", "--proba", "--id-column", "snippet_id", input=rows)
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(io.StringIO(result.stdout))) == 5
+    result = run("evaluate", student, data, "--json", "-", "-q")
+    assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.7

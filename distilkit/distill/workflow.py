@@ -52,7 +52,7 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
     teacher : str
         The teacher spec; its embedding columns are not student features.
     text : str, default=None
-        The column an encoder teacher embeds (never a student feature).
+        The column an encoder teacher embeds; the student reads it as a TF-IDF text column.
     features : list of str, default=None
         Student feature columns (names or globs); default: every other column.
     exclude : list of str, default=()
@@ -79,11 +79,12 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
         y = np.concatenate([y.astype(object) if marker is None else y,
                             np.full(len(unlabeled), marker, dtype=object if marker is None else y.dtype)])
     labelled = np.arange(len(frame)) < n_labelled
-    teacher_columns = [text] if text is not None else []
+    teacher_columns = []
     if teacher.startswith("embeddings:"):
-        teacher_columns += resolve_columns(list(frame.columns), features=teacher.split(":", 1)[1]).features
+        teacher_columns = resolve_columns(list(frame.columns), features=teacher.split(":", 1)[1]).features
+    # The student reads the teacher's text too, through TF-IDF, so the saved student scores raw text.
     roles = infer_roles(frame.drop(columns=[target], errors="ignore"), features=features,
-                        exclude=[*exclude, *teacher_columns])
+                        text=[text] if text is not None else (), exclude=[*exclude, *teacher_columns])
     return frame, roles, y, labelled
 
 
