@@ -41,6 +41,8 @@ __all__ = ["ColumnRole", "CategoryStrings", "TextColumn", "infer_roles", "make_f
 
 #: Largest magnitude a numeric value may have: scaling squares it, and 1e154 squared overflows float64.
 MAX_MAGNITUDE = 1e150
+#: How text columns are encoded (see :func:`make_featurizer`).
+TEXT_ENCODING = "TF-IDF words 1-2 + chars 2-5 (SVD 100 unless the estimator takes sparse input)"
 #: Roles whose columns the featurizer reads.
 INPUT_ROLES = ("numeric", "categorical", "text")
 _ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid)$|^(index|rownames|row_?(id|num|number)|unnamed: ?0)$|[a-z0-9]Id$",
@@ -160,7 +162,7 @@ def infer_roles(frame, *, target=None, features=None, text=(), exclude=(), max_c
         elif values.isna().all():
             roles.append(ColumnRole(name, "empty", dtype, "no values: left out"))
         elif name in text:
-            roles.append(ColumnRole(name, "text", dtype, "TF-IDF words 1-2 + chars 2-5"))
+            roles.append(ColumnRole(name, "text", dtype, TEXT_ENCODING))
         elif features is None and _identifies_rows(name, values):
             roles.append(ColumnRole(name, "identifier", dtype, "unique per row: left out"))
         elif pd.api.types.is_bool_dtype(values) or (_is_stringlike(values) and not _is_free_text(values)):
@@ -169,7 +171,7 @@ def infer_roles(frame, *, target=None, features=None, text=(), exclude=(), max_c
                 f"one-hot ({max_categories - 1} most frequent of {n}, rest grouped)")
             roles.append(ColumnRole(name, "categorical", dtype, encoding))
         elif _is_stringlike(values):
-            roles.append(ColumnRole(name, "text", dtype, "TF-IDF words 1-2 + chars 2-5 (detected)"))
+            roles.append(ColumnRole(name, "text", dtype, f"{TEXT_ENCODING} (detected)"))
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_complex_dtype(values):
             gaps = "median imputation + missing indicator" if values.isna().any() else "median imputation"
             roles.append(ColumnRole(name, "numeric", dtype, f"{gaps}, standardised"))
