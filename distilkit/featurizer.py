@@ -18,7 +18,6 @@ The featurizer is a scikit-learn :class:`~sklearn.compose.ColumnTransformer`, so
 fitted model is one :class:`~sklearn.pipeline.Pipeline` that takes raw rows.
 """
 
-import fnmatch
 import re
 from dataclasses import asdict, dataclass
 
@@ -35,6 +34,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from distilkit.exceptions import DataError
+from distilkit.io.columns import match_columns, preview
 
 __all__ = ["ColumnRole", "CategoryStrings", "TextColumn", "infer_roles", "make_featurizer", "make_model",
            "model_columns", "prepare_table", "summarize_roles", "INPUT_ROLES"]
@@ -95,21 +95,6 @@ def _is_free_text(values):
     return len(present) > 1 and present.nunique() == len(present) and present.str.contains(r"\s").mean() > 0.5
 
 
-def _select(available, patterns, what):
-    chosen = []
-    for pattern in patterns:
-        matches = [c for c in available if fnmatch.fnmatchcase(c, pattern) or c == pattern]
-        if not matches:
-            raise DataError(f"{what} column {pattern!r} not found (columns: {_preview(available)})")
-        chosen.extend(m for m in matches if m not in chosen)
-    return chosen
-
-
-def _preview(names, limit=8):
-    shown = ", ".join(map(str, names[:limit]))
-    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
-
-
 def infer_roles(frame, *, target=None, features=None, text=(), exclude=(), max_categories=30):
     """Decide the role of every column of a training table.
 
@@ -145,10 +130,10 @@ def infer_roles(frame, *, target=None, features=None, text=(), exclude=(), max_c
         duplicate = next(c for c in columns if columns.count(c) > 1)
         raise DataError(f"column {duplicate!r} appears more than once in the table")
     if target is not None and target not in columns:
-        raise DataError(f"target column {target!r} not found (columns: {_preview(columns)})")
-    text = _select(columns, list(text), "text")
-    excluded = set(_select(columns, list(exclude), "excluded"))
-    selected = set(columns) if features is None else set(_select(columns, list(features), "feature"))
+        raise DataError(f"target column {target!r} not found (columns: {preview(columns)})")
+    text = match_columns(columns, list(text), "text")
+    excluded = set(match_columns(columns, list(exclude), "excluded"))
+    selected = set(columns) if features is None else set(match_columns(columns, list(features), "feature"))
     for name in text:
         if name == target:
             raise DataError(f"column {name!r} cannot be both the target and a text column")

@@ -170,9 +170,9 @@ class AnyLossClassifier(NeuralClassifierBase):
         """AnyLoss can settle on one class for every row (the paper notes it at large amplifiers): say so."""
         predicted = np.unique(self.predict(X))
         if len(predicted) == 1:
-            warnings.warn(f"AnyLossClassifier predicts {predicted.tolist()[0]!r} for every training row: the {self.metric} "
-                          f"surrogate collapsed to one class; try a smaller amplifier (now {self.amplifier}), "
-                          "a larger batch_size, or loss='bce'", UserWarning, stacklevel=3)
+            warnings.warn(f"AnyLossClassifier predicts {predicted.tolist()[0]!r} for every training row: the "
+                          f"{self.metric} surrogate collapsed to one class; try a smaller amplifier (now "
+                          f"{self.amplifier}), a larger batch_size, or loss='bce'", UserWarning, stacklevel=3)
 
     def train_batch_rows(self, n_samples):
         """Rows per training mini-batch for a training set of ``n_samples`` rows."""

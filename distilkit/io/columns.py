@@ -19,6 +19,26 @@ class ColumnSpec:
     passthrough: list = field(default_factory=list)
 
 
+def match_columns(available, patterns, what="feature"):
+    """The columns named by ``patterns`` (exact names or globs), in pattern order, each once.
+
+    An exact name wins over its reading as a glob: ``"x[1]"`` is that column, not the
+    pattern that matches ``"x1"``.
+
+    Examples
+    --------
+    >>> match_columns(["id", "emb_0", "emb_1", "x[1]"], ["emb_*", "x[1]"])
+    ['emb_0', 'emb_1', 'x[1]']
+    """
+    chosen = []
+    for pattern in patterns:
+        matches = [pattern] if pattern in available else [c for c in available if fnmatch.fnmatchcase(c, pattern)]
+        if not matches:
+            raise DataError(f"{what} column {pattern!r} not found (columns: {preview(available)})")
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
+
+
 def resolve_columns(available, *, target=None, features=None, text=None, passthrough=()):
     """Resolve column roles against the names present in a table.
 
@@ -43,19 +63,13 @@ def resolve_columns(available, *, target=None, features=None, text=None, passthr
     available = [str(c) for c in available]
     for role, name in [("target", target), ("text", text), *[("passthrough", p) for p in passthrough]]:
         if name is not None and name not in available:
-            raise DataError(f"{role} column {name!r} not found (columns: {_preview(available)})")
+            raise DataError(f"{role} column {name!r} not found (columns: {preview(available)})")
     reserved = {target, text, *passthrough}
     if features is None:
         chosen = [c for c in available if c not in reserved]
     else:
         patterns = features.split(",") if isinstance(features, str) else list(features)
-        chosen = []
-        for pattern in (p.strip() for p in patterns if p.strip()):
-            # An exact name first: "x[1]" is a column, not the glob that matches "x1".
-            matches = [pattern] if pattern in available else [c for c in available if fnmatch.fnmatchcase(c, pattern)]
-            if not matches:
-                raise DataError(f"feature column {pattern!r} not found (columns: {_preview(available)})")
-            chosen.extend(m for m in matches if m not in chosen)
+        chosen = match_columns(available, [p.strip() for p in patterns if p.strip()], "feature")
         overlap = reserved.intersection(chosen) - {None}
         if overlap:
             raise DataError(f"column {sorted(overlap)[0]!r} cannot be both a feature and the target/text")
@@ -111,10 +125,11 @@ def labels_like_target(labels, y):
     unknown = [str(label) for label in labels if str(label) not in by_text]
     if unknown:
         raise DataError(f"class order names {unknown[0]!r}, which is not a label of the target column "
-                        f"(labels: {_preview(list(by_text))})")
+                        f"(labels: {preview(list(by_text))})")
     return [by_text[str(label)] for label in labels]
 
 
-def _preview(names, limit=8):
+def preview(names, limit=8):
+    """The first column names, and how many there are in all."""
     shown = ", ".join(names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
