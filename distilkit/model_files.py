@@ -213,9 +213,7 @@ def read_model(path, *, max_bytes=MAX_BYTES):
 def read_model_meta(path, *, max_bytes=MAX_BYTES):
     """The ``distilkit.json`` of a model file, without building the model."""
     with _open_archive(path) as archive:
-        info = _member_info(path, archive, max_bytes)
-        if META_MEMBER not in info:
-            return _parse_meta(path, {})
+        info = _distilkit_members(path, archive, max_bytes)
         return _parse_meta(path, {META_MEMBER: _read_member(path, archive, info[META_MEMBER])})
 
 
@@ -312,14 +310,20 @@ def _read_member(path, archive, member):
     return b"".join(chunks)
 
 
+def _distilkit_members(path, archive, max_bytes):
+    """The checked members of a distilkit archive; format-1 files are asked to be re-fitted."""
+    info = _member_info(path, archive, max_bytes)
+    if "meta.json" in info and META_MEMBER not in info:
+        raise ModelFileError(f"{path}: model file format 1 (distilkit 0.1) is no longer read; re-fit the model "
+                             "with this version")
+    if META_MEMBER not in info or "schema.json" not in info:
+        raise ModelFileError(f"{path}: not a distilkit model file (no {META_MEMBER} or schema.json)")
+    return info
+
+
 def _checked_members(path, max_bytes):
     with _open_archive(path) as archive:
-        info = _member_info(path, archive, max_bytes)
-        if "meta.json" in info and META_MEMBER not in info:
-            raise ModelFileError(f"{path}: model file format 1 (distilkit 0.1) is no longer read; re-fit the model "
-                                 "with this version")
-        if META_MEMBER not in info or "schema.json" not in info:
-            raise ModelFileError(f"{path}: not a distilkit model file (no {META_MEMBER} or schema.json)")
+        info = _distilkit_members(path, archive, max_bytes)
         return {name: _read_member(path, archive, member) for name, member in info.items()}
 
 

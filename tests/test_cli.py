@@ -639,3 +639,12 @@ def test_a_distilled_student_reads_the_raw_text(tmp_path, data_dir):
     assert len(pd.read_csv(io.StringIO(result.stdout))) == 5
     result = run("evaluate", student, data, "--json", "-", "-q")
     assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.7
+
+
+@pytest.mark.parametrize(
+    "model, fragment",
+    [("missing", "no such model file"), ("pickle", "not a zip archive"), ("foreign", "not a distilkit model file"),
+     ("format1", "format 1 (distilkit 0.1) is no longer read; re-fit the model")],
+)
+def test_inspect_bad_model_files(bad_models, model, fragment):
+    assert_bad_input(run("inspect", bad_models[model]), fragment)

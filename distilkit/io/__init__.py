@@ -9,6 +9,7 @@ from distilkit.io.columns import (
 )
 from distilkit.io.tables import (
     TableSink,
+    atomic_folder,
     atomic_path,
     check_writable,
     count_rows,
@@ -23,6 +24,7 @@ from distilkit.io.tables import (
 __all__ = [
     "ColumnSpec",
     "TableSink",
+    "atomic_folder",
     "atomic_path",
     "check_writable",
     "count_rows",

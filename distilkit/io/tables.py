@@ -159,6 +159,25 @@ def follow_umask(path, mode=0o666):
     os.chmod(path, mode & ~mask)
 
 
+@contextlib.contextmanager
+def atomic_folder(path):
+    """Yield a temporary folder beside ``path``; rename it onto ``path`` (which must not exist) on success only."""
+    import shutil
+
+    target = Path(path)
+    if target.exists():
+        raise DataError(f"{path}: already exists; choose a new output folder")
+    check_writable(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:100]}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        follow_umask(tmp, 0o777)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class TableSink:
     """Append DataFrames to a CSV/Parquet file, or CSV on stdout for ``"-"``.
 

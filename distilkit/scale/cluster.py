@@ -68,3 +68,4 @@ def dask_parallel(client):
 
     with joblib.parallel_config(backend="dask", n_jobs=-1, wait_for_workers_timeout=60):
         yield client
+

@@ -9,12 +9,12 @@ not, reads it instead of encoding again.
 """
 
 import hashlib
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from distilkit.io import atomic_folder
 
 
 def encode_partition(texts, encoder, destination):
@@ -63,10 +63,10 @@ def embed_texts(texts, encoder, cache_dir, *, client=None, partition_rows=1024, 
     if folder.is_dir():
         return read_cache(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as tmp:
         chunks = [(texts[start:start + partition_rows], tmp / f"part.{i:05d}.parquet")
                   for i, start in enumerate(range(0, len(texts), partition_rows))]
+        # Without a client no Dask is needed: the text extra alone runs the teacher pass.
         if client is None:
             done = (encode_partition(chunk, encoder, path) for chunk, path in chunks)
         else:
@@ -77,8 +77,4 @@ def embed_texts(texts, encoder, cache_dir, *, client=None, partition_rows=1024, 
         for rows in done:
             if progress is not None:
                 progress(rows)
-        tmp.replace(folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return read_cache(folder)

@@ -10,15 +10,13 @@ holds every input row exactly once.
 
 import functools
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from distilkit.exceptions import DataError, first_line
 from distilkit.featurizer import model_columns
-from distilkit.io import follow_umask
+from distilkit.io import atomic_folder
 from distilkit.model_files import model_roles, read_model, read_model_meta
 from distilkit.scoring import output_columns, prediction_frame
 
@@ -64,6 +62,20 @@ def _read(source, columns, strings):
     return frame[columns]
 
 
+def _finished(tasks, client, progress):
+    """Results of ``dask.delayed`` tasks as they finish: on the cluster, or one after another here."""
+    if client is None:
+        results = (task.compute(scheduler="sync") for task in tasks)
+    else:
+        from distributed import as_completed
+
+        results = (future.result() for future in as_completed(client.compute(tasks)))
+    for result in results:
+        if progress is not None:
+            progress(result)
+        yield result
+
+
 def score_files(model_path, source, output_dir, *, client=None, proba=False, passthrough=(), batch_size=16_384,
                 progress=None):
     """Score every row of a partitioned table with a model file, on Dask or in this process.
@@ -94,11 +106,6 @@ def score_files(model_path, source, output_dir, *, client=None, proba=False, pas
     """
     from dask import delayed
 
-    output_dir = Path(output_dir)
-    if output_dir.exists():
-        raise DataError(f"{output_dir}: already exists; choose a new output folder")
-    if not output_dir.parent.is_dir():
-        raise DataError(f"{output_dir}: the directory {str(output_dir.parent)!r} does not exist")
     meta = read_model_meta(model_path)
     roles = model_roles(meta)
     passthrough = list(dict.fromkeys(passthrough))
@@ -108,29 +115,9 @@ def score_files(model_path, source, output_dir, *, client=None, proba=False, pas
     inputs = model_columns(roles)
     frame = _read(source, list(dict.fromkeys(inputs + passthrough)), model_columns(roles, ("categorical", "text")))
     model_path = str(Path(model_path).resolve())
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp", dir=output_dir.parent))
-    try:
+    with atomic_folder(output_dir) as tmp:
         tasks = [delayed(score_partition, pure=False)(part, model_path, roles, passthrough, proba, batch_size,
                                                         tmp / f"part.{i:05d}.parquet", f"{source} (partition {i})")
                  for i, part in enumerate(frame.to_delayed())]
-        if client is None:
-            counts = []
-            for task in tasks:
-                counts.append(task.compute(scheduler="sync"))
-                if progress is not None:
-                    progress(counts[-1])
-        else:
-            from distributed import as_completed
-
-            futures = client.compute(tasks)
-            counts = []
-            for future in as_completed(futures):
-                counts.append(future.result())
-                if progress is not None:
-                    progress(counts[-1])
-        follow_umask(tmp, 0o777)
-        os.replace(tmp, output_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        counts = list(_finished(tasks, client, progress))
     return sum(counts)
