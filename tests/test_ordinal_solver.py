@@ -1,5 +1,8 @@
 """The cumulative-logit likelihood and the PRESTO solver (pure functions)."""
 
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -7,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import minimize
 from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
 
 from distilkit.ordinal.likelihood import (
     class_log_proba,
@@ -206,3 +210,75 @@ def test_weights_are_repetitions(seed, lam):
     wr = np.full(len(yr), 1.0 / len(yr))
     repeated = fit_penalized(Xr, yr, wr, lam, factors, intercept_only_start(yr, wr, 4, 2), tol=1e-10)
     np.testing.assert_allclose(weighted.theta, repeated.theta, atol=1e-6)
+
+
+def soup_design():
+    """The paper's soup set-up: 22 treatment-coded predictors, SURENESS reversed (sure_1 last)."""
+    import pandas as pd
+
+    soup = pd.read_csv(Path(__file__).parent / "data" / "soup.csv", dtype=str)
+    columns = ["PROD", "DAY", "SOUPTYPE", "SOUPFREQ", "COLD", "EASY", "GENDER", "AGEGROUP", "LOCATION"]
+    X = pd.get_dummies(soup[columns], drop_first=True).to_numpy(float)
+    y = 6 - soup["SURENESS"].astype(int).to_numpy()
+    return (X - X.mean(0)) / X.std(0), y, np.full(len(y), 1.0 / len(y))
+
+
+def conic_optimum(X, y, w, lam, factors):
+    """The penalised objective's minimum found by an interior-point conic solver (cvxpy + Clarabel).
+
+    ``log(sigma(a) - sigma(b)) = log sigma(a) + log sigma(-b) + log(1 - e^(b - a))`` and
+    ``t <= log(1 - e^u)`` is ``e^t + e^u <= 1``: the exact likelihood as exponential cones,
+    an algorithm that shares nothing with the proximal Newton solver.
+    """
+    cp = pytest.importorskip("cvxpy")
+    n, K = len(y), factors.shape[0] + 1
+    theta = cp.Variable(factors.shape)
+    eta = X @ cp.cumsum(theta[:, 1:], axis=0).T + np.ones((n, 1)) @ theta[:, 0][None, :]
+    has_upper, has_lower = y < K - 1, y > 0
+    upper = cp.sum(cp.multiply(eta[has_upper], np.eye(K - 1)[y[has_upper]]), axis=1)
+    lower = cp.sum(cp.multiply(eta[has_lower], np.eye(K - 1)[y[has_lower] - 1]), axis=1)
+    middle = has_upper & has_lower
+    upper_mid = cp.sum(cp.multiply(eta[middle], np.eye(K - 1)[y[middle]]), axis=1)
+    lower_mid = cp.sum(cp.multiply(eta[middle], np.eye(K - 1)[y[middle] - 1]), axis=1)
+    gap = cp.Variable(int(middle.sum()))
+    log_likelihood = (-w[has_upper] @ cp.logistic(-upper) - w[has_lower] @ cp.logistic(lower) + w[middle] @ gap)
+    problem = cp.Problem(cp.Minimize(-log_likelihood + lam * cp.sum(cp.multiply(factors, cp.abs(theta)))),
+                         [cp.exp(gap) + cp.exp(lower_mid - upper_mid) <= 1])
+    problem.solve(solver="CLARABEL", tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+    return problem.value, theta.value
+
+
+@pytest.mark.parametrize("ratio", [0.05, 1e-3, 1e-4])
+def test_soup_fit_reaches_the_optimum_of_an_independent_solver_at_small_penalties(ratio):
+    # At small penalties boundaries cross and ordinalNet's floored likelihood lets a cold
+    # start end at a worse point (soup: +0.018 at 1e-4 lambda_max); the exact likelihood
+    # is convex on its domain, so cold and warm starts must both reach the conic optimum.
+    X, y, w = soup_design()
+    factors = penalty_factors(5, X.shape[1])
+    null = null_fit(X, y, w, factors)
+    lam = ratio * lambda_max(X, y, w, factors, null.theta)
+    cold = fit_penalized(X, y, w, lam, factors, intercept_only_start(y, w, 6, X.shape[1]))
+    warm = fit_path(X, y, w, lambda_path(lam / ratio, 30, ratio), factors)[-1]
+    reference, _ = conic_optimum(X, y, w, lam, factors)
+    for fit in (cold, warm):
+        assert fit.converged
+        assert penalised_objective(fit.theta, X, y, w, lam, factors) == pytest.approx(reference, abs=1e-7)
+
+
+def test_boundaries_may_cross_on_training_rows_but_never_inside_an_observed_class():
+    X, y, w = soup_design()
+    factors = penalty_factors(5, X.shape[1])
+    fit = fit_penalized(X, y, w, 0.0, factors, intercept_only_start(y, w, 6, X.shape[1]))
+    eta = X @ slopes_from_differences(fit.theta[:, 1:]).T + fit.theta[:, 0]
+    assert (np.diff(eta, axis=1) < 0).any(axis=1).sum() > 0  # crossing somewhere on training rows
+    assert np.all(class_log_proba(eta, y, p_min=0.0) > np.log(1e-8))  # no observation on ordinalNet's floor
+
+
+def test_soup_cross_validation_over_the_papers_path_converges_everywhere():
+    from distilkit.ordinal import PrestoOrdinalCV
+
+    X, y, _ = soup_design()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = PrestoOrdinalCV(n_lambdas=100, lambda_min_ratio=1e-4).fit(X[:1662], y[:1662])
+    assert model.brier_path_.shape == (100, 5)

@@ -69,6 +69,11 @@ def encode_ordinal(y, classes=None):
     return classes, codes
 
 
+#: A slope this large on standardised features (the log-odds move by 100 per standard
+#: deviation) only arises on a path that diverges because the classes are separable.
+_DIVERGED = 100.0
+
+
 class CumulativeLogitClassifier(ClassifierMixin, BaseEstimator):
     """Base class: ``P(Y <= k | x) = sigma(intercept_[k] + x . coef[k])``.
 
@@ -108,6 +113,14 @@ class CumulativeLogitClassifier(ClassifierMixin, BaseEstimator):
             warnings.warn(
                 f"{type(self).__name__} did not converge in max_iter={self.max_iter} Newton steps "
                 f"(largest KKT violation {fit.kkt:.2e} > tol={self.tol:g})",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if np.abs(fit.theta[:, 1:]).max(initial=0.0) > _DIVERGED:
+            warnings.warn(
+                f"{type(self).__name__}: a coefficient exceeds {_DIVERGED:g} on the standardised scale: the "
+                "classes look separable, so the unpenalised likelihood has no maximum and the coefficients "
+                "diverge; use a penalty",
                 ConvergenceWarning,
                 stacklevel=3,
             )

@@ -5,7 +5,7 @@
 ``cut_k - x . beta``). Class ``k`` has probability ``F_k - F_{k-1}`` with ``F_0 = 0``
 and ``F_K = 1``. Nothing forces ``F_{k-1} <= F_k`` when the slopes differ, so a middle
 class can get a negative "probability"; the likelihood floors it at ``p_min`` like
-ordinalNet does. The first and last class probabilities, ``sigma(eta_1)`` and
+ordinalNet does, or with ``p_min=0`` (what the solver uses) is infinite there. The first and last class probabilities, ``sigma(eta_1)`` and
 ``1 - sigma(eta_{K-1})``, are always valid.
 
 Log-probabilities are computed from log-sigmoid differences,
@@ -46,11 +46,15 @@ def _observed_bounds(eta, y):
     return padded[lower_index + 1], padded[lower_index]
 
 
+def _log_floor(p_min):
+    return np.log(p_min) if p_min > 0 else -np.inf
+
+
 def _log_proba_between(upper, lower, p_min):
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         gap = -np.expm1(lower - upper)
         log_p = _log_sigmoid(upper) + _log_sigmoid(-lower) + np.log(np.where(gap > 0, gap, 0.0))
-    return np.maximum(log_p, np.log(p_min))
+    return np.maximum(log_p, _log_floor(p_min))
 
 
 def class_log_proba(eta, y, p_min=P_MIN):
@@ -98,6 +102,8 @@ def negative_log_likelihood(eta, y, weights, p_min=P_MIN, hessian=False):
         Observation weights; the loss is ``-sum_i weights[i] * log p_i`` (pass weights
         summing to one for the mean).
     p_min : float
+        Probability floor; 0 gives the exact likelihood, infinite where an observation's
+        class has no positive probability (its boundaries cross on that row).
     hessian : bool, default=False
         Also return the Hessian, which is tridiagonal in the boundaries.
 
@@ -113,8 +119,9 @@ def negative_log_likelihood(eta, y, weights, p_min=P_MIN, hessian=False):
     """
     upper, lower = _observed_bounds(eta, y)
     log_p = _log_proba_between(upper, lower, p_min)
-    loss = -float(weights @ log_p)
-    on_floor = log_p <= np.log(p_min)
+    # A zero-weight row outside the domain must not turn the loss into 0 * inf = nan.
+    loss = -float(weights @ np.where(weights != 0, log_p, 0.0))
+    on_floor = log_p <= _log_floor(p_min)
     live = np.where(on_floor, 0.0, weights)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         # Each 1/expm1 term vanishes at an infinite end (u = inf); it is infinite

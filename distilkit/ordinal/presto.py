@@ -56,7 +56,7 @@ _PARAMETERS_DOC = """
         rearrangement), clip and renormalise, or raise ``ValueError`` like the paper's
         code. The last column is valid under every policy;
         :meth:`predict_cumulative_proba` gives the unrepaired model.
-    tol : float, default=1e-7
+    tol : float, default=1e-8
         Stop when the largest violation of the KKT conditions is below.
     max_iter : int, default=100
         Maximum number of proximal Newton steps per penalty value."""
@@ -121,7 +121,7 @@ class PrestoOrdinal(CumulativeLogitClassifier):
     }
 
     def __init__(self, lam=0.01, *, penalize_first=True, l1_ratio=1.0, classes=None, standardize=True,
-                 crossing="sort", tol=1e-7, max_iter=100):
+                 crossing="sort", tol=1e-8, max_iter=100):
         self.lam = lam
         self.penalize_first = penalize_first
         self.l1_ratio = l1_ratio
@@ -270,7 +270,7 @@ class PrestoOrdinalCV(CumulativeLogitClassifier):
     }
 
     def __init__(self, n_lambdas=20, lambda_min_ratio=0.01, *, lambdas=None, cv=5, penalize_first=True,
-                 l1_ratio=1.0, classes=None, standardize=True, crossing="sort", tol=1e-7, max_iter=100,
+                 l1_ratio=1.0, classes=None, standardize=True, crossing="sort", tol=1e-8, max_iter=100,
                  n_jobs=None, random_state=None):
         self.n_lambdas = n_lambdas
         self.lambda_min_ratio = lambda_min_ratio

@@ -24,7 +24,7 @@ class ProportionalOdds(CumulativeLogitClassifier):
     standardize : bool, default=True
         Fit on standardised features (the maximum-likelihood fit is the same; the
         Newton steps are better conditioned). Coefficients are on the original scale.
-    tol : float, default=1e-7
+    tol : float, default=1e-8
         Stop when the largest gradient entry of the mean negative log-likelihood is below.
     max_iter : int, default=100
         Maximum number of Newton steps.
@@ -61,7 +61,7 @@ class ProportionalOdds(CumulativeLogitClassifier):
     array([[0.18, 0.62, 0.2 ]])
     """
 
-    def __init__(self, *, classes=None, standardize=True, tol=1e-7, max_iter=100):
+    def __init__(self, *, classes=None, standardize=True, tol=1e-8, max_iter=100):
         self.classes = classes
         self.standardize = standardize
         self.tol = tol

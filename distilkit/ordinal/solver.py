@@ -12,10 +12,17 @@ slope vector is left unpenalised).
 
 The solver follows ordinalNet (a quadratic model of the likelihood, its penalised
 minimiser found by coordinate descent) as a proximal Newton method: the quadratic uses
-the exact Hessian, which is positive semi-definite because the likelihood is convex in
-the cumulative logits (ordinalNet's Fisher scoring converged only linearly on rare
-classes); a backtracking line search on the true objective makes every step a descent
-step; the stopping rule is the KKT conditions of the penalised problem.
+the exact Hessian (ordinalNet's Fisher scoring converged only linearly on rare
+classes); coordinate sweeps find the support of each step and a feature-sign solve on
+the support finishes it; a backtracking line search on the true objective makes every
+step a descent step; the stopping rule is the KKT conditions of the penalised problem.
+
+The likelihood is the exact one, not ordinalNet's version floored at ``P_MIN``: it is
+convex on its domain (every observation's class has a positive probability, a convex
+set) and infinite outside, so the line search keeps every iterate inside and the fit is
+the optimum from any start. The floored objective is flat, and not convex, where
+boundaries cross on a training row: a fit may give that observation up and stop at a
+worse point.
 
 Parameters are one array ``theta`` of shape ``(K - 1, 1 + n_features)``: column 0
 holds the intercepts ``alpha_k``, the other columns the rows ``psi_k``.
@@ -26,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from distilkit.ordinal.likelihood import (
+    P_MIN,
     cumulative_logits,
     negative_log_likelihood,
 )
@@ -92,9 +100,14 @@ def logits_from_theta(theta, X):
     return cumulative_logits(X, theta[:, 0], slopes_from_differences(theta[:, 1:]))
 
 
-def _smooth_part(theta, X, y, weights, hessian=False):
-    """Mean negative log-likelihood, its gradient in ``theta`` and its Hessian factors in ``eta``."""
-    loss, grad_eta, *curvature = negative_log_likelihood(logits_from_theta(theta, X), y, weights, hessian=hessian)
+def _smooth_part(theta, X, y, weights, hessian=False, p_min=0.0):
+    """Mean negative log-likelihood, its gradient in ``theta`` and its Hessian factors in ``eta``.
+
+    The exact likelihood (``p_min=0``) by default: it is convex on its domain, the
+    parameters under which every observation's class has a positive probability.
+    """
+    loss, grad_eta, *curvature = negative_log_likelihood(logits_from_theta(theta, X), y, weights, p_min=p_min,
+                                                         hessian=hessian)
     grad_beta = grad_eta.T @ X
     # psi_j enters every beta_k with k >= j: reverse cumulative sum over boundaries.
     grad_psi = np.cumsum(grad_beta[::-1], axis=0)[::-1]
@@ -157,49 +170,101 @@ def _hessian_matrix(X, diagonal, off_diagonal, difference_map):
     return difference_map.T @ H @ difference_map
 
 
-def _coordinate_descent(H, grad, theta, l1, l2, free, tol, max_sweeps=1000):
-    """Minimise ``grad.(t - theta) + (t - theta)' H (t - theta) / 2 + sum l1|t| + l2 t^2/2``.
+def _coordinate_sweeps(H, q, t, l1, l2, coords, sweeps):
+    """Cyclic coordinate descent on the quadratic model, ``sweeps`` passes over ``coords``.
 
-    Cyclic coordinate descent with an active set: after a full sweep, only nonzero or
-    unpenalised coordinates are updated until they settle, then a full sweep checks
-    that no other coordinate wants to move (glmnet's strategy).
+    ``q`` is the model's gradient at ``t`` and is updated in place with ``t``.
     """
     # Python floats and lists: the loop is scalar code, where numpy scalars are slow.
-    t = theta.tolist()
-    q = grad.copy()  # gradient of the quadratic at t
-    h = np.diag(H).tolist()
-    l1_list, l2_list = l1.tolist(), l2.tolist()
-    all_coords = [i for i in np.flatnonzero(free).tolist() if h[i] > 0]
-    coords, full_sweep = all_coords, True
-    for _ in range(max_sweeps):
-        largest = 0.0
+    values, h = t.tolist(), np.diag(H).tolist()
+    for _ in range(sweeps):
         for i in coords:
-            hi, ti, threshold = h[i], t[i], l1_list[i]
+            hi, ti, threshold = h[i], values[i], l1[i]
             z = hi * ti - q.item(i)
             if z > threshold:
-                new = (z - threshold) / (hi + l2_list[i])
+                new = (z - threshold) / (hi + l2[i])
             elif z < -threshold:
-                new = (z + threshold) / (hi + l2_list[i])
+                new = (z + threshold) / (hi + l2[i])
             else:
                 new = 0.0
             if new != ti:
-                delta = new - ti
-                t[i] = new
-                q += H[i] * delta
-                change = hi * delta * delta
-                if change > largest:
-                    largest = change
-        if largest < tol:
-            if full_sweep:
-                break
-            coords, full_sweep = all_coords, True
-        else:
-            coords = [i for i in all_coords if t[i] != 0.0 or l1_list[i] == 0.0]
-            full_sweep = False
-    return np.array(t)
+                values[i] = new
+                q += H[i] * (new - ti)
+    return np.array(values)
 
 
-def fit_penalized(X, y, weights, lam, factors, theta0, *, l1_ratio=1.0, free=None, tol=1e-7, max_iter=100,
+def _model_value(H, b, t, l1, l2):
+    """``b.t + t'Ht/2 + sum l1|t| + l2 t^2/2``: the quadratic model up to a constant."""
+    return float(b @ t + 0.5 * t @ (H @ t) + l1 @ np.abs(t) + 0.5 * l2 @ (t * t))
+
+
+def _face_minimiser(A, rhs):
+    """A minimiser of ``x'Ax/2 - rhs.x`` for positive semi-definite ``A``.
+
+    The likelihood's gradient is orthogonal to the flat directions of its Hessian, so
+    the system is consistent; a ridge of 1e-10 of the largest curvature picks the
+    bounded solution when ``A`` is singular (more slopes than rows, repeated columns).
+    """
+    return np.linalg.solve(A + np.diag(np.full(len(A), 1e-10 * np.diag(A).max(initial=0.0))), rhs)
+
+
+def _solve_on_support(H, b, t, l1, l2, free, penalised):
+    """Lower the quadratic model over the support of ``t`` with its signs fixed.
+
+    Feature-sign search (Lee, Battle, Raina & Ng 2007): solve the linear system of the
+    support; where the solution flips a sign, stop at the first zero crossing on the
+    segment towards it (the model decreases along it), drop that coordinate, repeat.
+    """
+    start, t = t, t.copy()
+    while True:
+        support = free & ((t != 0) | ~penalised)
+        index = np.flatnonzero(support)
+        signs = np.sign(t[index]) * penalised[index]
+        try:
+            exact = _face_minimiser(H[np.ix_(index, index)] + np.diag(l2[index]), -(b[index] + l1[index] * signs))
+        except np.linalg.LinAlgError:
+            break
+        flipped = (signs != 0) & (np.sign(exact) != signs)
+        if not flipped.any():
+            t[index] = exact
+            break
+        current = t[index]
+        crossing = np.where(flipped, current / np.where(flipped, current - exact, 1.0), np.inf)
+        first = int(np.argmin(crossing))
+        t[index] = current + crossing[first] * (exact - current)
+        t[index[first]] = 0.0
+    # Rounding in a nearly singular system must not undo the sweeps' progress.
+    return t if _model_value(H, b, t, l1, l2) <= _model_value(H, b, start, l1, l2) else start
+
+
+def _solve_quadratic_model(H, grad, theta, l1, l2, free, tol, max_rounds=200):
+    """Minimise ``grad.(t - theta) + (t - theta)' H (t - theta) / 2 + sum l1|t| + l2 t^2/2`` over free ``t``.
+
+    Coordinate descent alone crawls here: the difference parameterisation makes the
+    columns of ``H`` strongly correlated. A few sweeps add the coordinates that want to
+    leave zero; an exact feature-sign solve on the support does the rest; the loop ends
+    when no coordinate violates its optimality condition by more than ``tol``.
+    """
+    b = grad - H @ theta
+    t = theta.copy()
+    q = H @ t + b
+    l1_list, l2_list = l1.tolist(), l2.tolist()
+    # A coordinate without curvature (a constant column) cannot move.
+    free = free & (np.diag(H) > 0)
+    coords = np.flatnonzero(free).tolist()
+    penalised = l1 > 0
+    for _ in range(max_rounds):
+        t = _coordinate_sweeps(H, q, t, l1_list, l2_list, coords, sweeps=1)
+        t = _solve_on_support(H, b, t, l1, l2, free, penalised)
+        q = H @ t + b
+        at_zero = (t == 0) & penalised
+        violation = np.where(at_zero, np.maximum(np.abs(q) - l1, 0.0), np.abs(q + l1 * np.sign(t) + l2 * t))
+        if violation[free].max(initial=0.0) <= tol:
+            break
+    return t
+
+
+def fit_penalized(X, y, weights, lam, factors, theta0, *, l1_ratio=1.0, free=None, tol=1e-8, max_iter=100,
                   record_objective=False):
     """Minimise the penalised objective by proximal Newton steps.
 
@@ -239,7 +304,13 @@ def fit_penalized(X, y, weights, lam, factors, theta0, *, l1_ratio=1.0, free=Non
     l1 = (lam * l1_ratio * factors).ravel()
     l2 = (lam * (1.0 - l1_ratio) * factors).ravel()
     theta = theta0.astype(np.float64, copy=True)
-    loss, grad, curvature = _smooth_part(theta, X, y, weights, hessian=True)
+    p_min = 0.0
+    loss, grad, curvature = _smooth_part(theta, X, y, weights, hessian=True, p_min=p_min)
+    if not np.isfinite(loss):
+        # A start outside the domain (an observation whose class has probability 0): only
+        # ordinalNet's floored likelihood can move it, at the price of convexity.
+        p_min = P_MIN
+        loss, grad, curvature = _smooth_part(theta, X, y, weights, hessian=True, p_min=p_min)
     penalty = _penalty(theta, lam, factors, l1_ratio)
     history = [loss + penalty] if record_objective else []
     kkt = kkt_violation(theta, grad, lam, factors, l1_ratio, free)
@@ -248,8 +319,8 @@ def fit_penalized(X, y, weights, lam, factors, theta0, *, l1_ratio=1.0, free=Non
         n_iter += 1
         H = _hessian_matrix(X, *curvature, difference_map)
         # An inexact inner solve suffices far from the optimum (Lee, Sun & Saunders 2014).
-        inner_tol = max(min(kkt, 1.0) * 0.1, tol) ** 2
-        proposal = _coordinate_descent(H, grad.ravel(), theta.ravel(), l1, l2, free.ravel(), tol=inner_tol)
+        inner_tol = max(min(kkt, 1.0) * 0.1, tol * 0.1)
+        proposal = _solve_quadratic_model(H, grad.ravel(), theta.ravel(), l1, l2, free.ravel(), tol=inner_tol)
         direction = proposal.reshape(shape) - theta
         # Armijo rule of proximal Newton methods.
         predicted = float(np.sum(grad * direction)) + _penalty(theta + direction, lam, factors, l1_ratio) - penalty
@@ -258,7 +329,7 @@ def fit_penalized(X, y, weights, lam, factors, theta0, *, l1_ratio=1.0, free=Non
             candidate = theta + step * direction
             c_penalty = _penalty(candidate, lam, factors, l1_ratio)
             # Derivatives come with the loss: the full step is almost always accepted.
-            c_loss, c_grad, c_curvature = _smooth_part(candidate, X, y, weights, hessian=True)
+            c_loss, c_grad, c_curvature = _smooth_part(candidate, X, y, weights, hessian=True, p_min=p_min)
             if c_loss + c_penalty <= objective + 1e-4 * step * min(predicted, 0.0) or step < 1e-10:
                 break
             step *= 0.5
@@ -314,14 +385,14 @@ def lambda_path(lam_max, n_lambdas, lambda_min_ratio):
     return lam_max * np.logspace(0.0, np.log10(lambda_min_ratio), n_lambdas)
 
 
-def null_fit(X, y, weights, factors, *, tol=1e-7, max_iter=100):
+def null_fit(X, y, weights, factors, *, tol=1e-8, max_iter=100):
     """The model with every penalised entry at zero (start and end point of a path)."""
     n_classes = factors.shape[0] + 1
     theta0 = intercept_only_start(y, weights, n_classes, X.shape[1])
     return fit_penalized(X, y, weights, 0.0, factors, theta0, free=factors == 0, tol=tol, max_iter=max_iter)
 
 
-def fit_path(X, y, weights, lambdas, factors, *, l1_ratio=1.0, tol=1e-7, max_iter=100, start=None):
+def fit_path(X, y, weights, lambdas, factors, *, l1_ratio=1.0, tol=1e-8, max_iter=100, start=None):
     """Solutions along decreasing penalties, each warm-started from the previous one.
 
     Returns
