@@ -3,11 +3,9 @@
 import io
 import json
 import pickle
-import struct
 import subprocess
 import sys
 import zipfile
-import zlib
 
 import joblib
 import numpy as np
@@ -22,6 +20,8 @@ from distilkit.exceptions import ModelFileError
 from distilkit.featurizer import infer_roles, make_model, prepare_table
 from distilkit.model_files import read_model, read_model_meta
 from distilkit.ordinal import PrestoOrdinal, PrestoOrdinalCV, ProportionalOdds
+
+from adversarial import hostile_files as hostile
 
 
 class PlantsMarker:
@@ -109,35 +109,6 @@ def neural_file(tmp_path_factory):
     return path
 
 
-def _members(path):
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _write(path, members, compression=zipfile.ZIP_DEFLATED):
-    with zipfile.ZipFile(path, "w", compression=compression) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return path
-
-
-def _edit_schema(source, target, edit):
-    members = _members(source)
-    schema = json.loads(members["schema.json"])
-    edit(schema)
-    members["schema.json"] = json.dumps(schema)
-    return _write(target, members)
-
-
-def _json_node(value):
-    return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": json.dumps(value),
-            "is_json": True, "__id__": 1}
-
-
-def _array_member(schema, key):
-    return schema["content"]["content"][key]["file"]
-
-
 def test_raw_pickle_and_joblib_files_are_refused_without_running(tmp_path):
     marker = tmp_path / "pwned"
     (tmp_path / "evil.dkm").write_bytes(pickle.dumps(PlantsMarker(str(marker))))
@@ -154,11 +125,11 @@ def test_pickled_object_array_is_refused_without_running(tmp_path, neural_file):
     payload[0] = PlantsMarker(str(marker))
     blob = io.BytesIO()
     np.save(blob, payload, allow_pickle=True)
-    members = _members(neural_file)
+    members = hostile.members(neural_file)
     schema = json.loads(members["schema.json"])
-    members[_array_member(schema, "classes_")] = blob.getvalue()
+    members[hostile.array_member(schema, "classes_")] = blob.getvalue()
     with pytest.raises(ModelFileError, match="refused: the model file contains pickled objects"):
-        load_model(_write(tmp_path / "evil.dkm", members))
+        load_model(hostile.write(tmp_path / "evil.dkm", members))
     assert not marker.exists()
 
 
@@ -169,14 +140,14 @@ def test_foreign_classes_are_refused(tmp_path, neural_file, module, name):
         schema.update({"__module__": module, "__class__": name})
 
     with pytest.raises(ModelFileError, match=f"refused: Untrusted types found in the file: .*{module}.{name}"):
-        load_model(_edit_schema(neural_file, tmp_path / "bad.dkm", edit))
+        load_model(hostile.edit_schema(neural_file, tmp_path / "bad.dkm", edit))
 
 
 @pytest.mark.parametrize("name", ["../escape.npy", "/abs.npy", "dir/x.npy", "a\\b.npy"])
 def test_member_names_that_traverse_are_refused(tmp_path, neural_file, name):
-    members = {**_members(neural_file), name: b"x"}
+    members = {**hostile.members(neural_file), name: b"x"}
     with pytest.raises(ModelFileError, match="refused: unexpected member name"):
-        load_model(_write(tmp_path / "bad.dkm", members))
+        load_model(hostile.write(tmp_path / "bad.dkm", members))
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [
@@ -187,98 +158,13 @@ def test_member_names_that_traverse_are_refused(tmp_path, neural_file, name):
 ])
 def test_parameters_that_are_not_constructor_parameters_are_refused(tmp_path, neural_file, key, value, message):
     def edit(schema):
-        schema["content"]["content"][key] = _json_node(value)
+        schema["content"]["content"][key] = hostile.json_node(value)
         # skops pairs each key with a type entry: without one the key would be dropped.
         schema["content"]["key_types"]["content"].append(
             {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode", "__id__": 2})
 
     with pytest.raises(ModelFileError, match=message):
-        load_model(_edit_schema(neural_file, tmp_path / "bad.dkm", edit))
-
-
-def _peak_rss_growth_mb(path, warm_up):
-    """Load ``path`` in a fresh interpreter; the growth of its peak RSS (MB) and the error message."""
-    probe = f"""
-import resource, sys
-from distilkit.model_files import load_model
-from distilkit.exceptions import ModelFileError
-load_model({str(warm_up)!r})  # imports and warms up everything a load needs
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-try:
-    load_model({str(path)!r})
-    message = "loaded"
-except ModelFileError as exc:
-    message = str(exc)
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
-print(message)
-"""
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    growth, message = result.stdout.strip().split("\n", 1)
-    return float(growth), message
-
-
-def _hostile_files(tmp_path, good):
-    members = _members(good)
-    schema = json.loads(members["schema.json"])
-    files = {}
-
-    # A member declaring 4 GiB once inflated (its bytes are a few kB).
-    bomb = dict(members)
-    bomb["bomb.npy"] = b"\0" * (8 << 20)
-    path = _write(tmp_path / "bomb.dkm", bomb)
-    _patch_declared_size(path, "bomb.npy", 0xFFFFFFF0)
-    files["inflates past the limit"] = (path, "inflates past the")
-
-    # A member that lies: declared 64 bytes (with a matching CRC), inflates to 256 MiB.
-    liar = dict(members)
-    liar["liar.npy"] = b"\0" * (256 << 20)
-    path = _write(tmp_path / "liar.dkm", liar)
-    _patch_declared_size(path, "liar.npy", 64, crc=zlib.crc32(b"\0" * 64))
-    files["lying size"] = (path, "corrupt array 'liar.npy'")
-
-    # An array header claiming 10^12 float64 values over 8 bytes of data.
-    absurd = dict(members)
-    header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
-    absurd[_array_member(schema, "classes_")] = b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + b"\0" * 8
-    files["absurd shape"] = (_write(tmp_path / "absurd.dkm", absurd), "declares shape (1000000000000,)")
-
-    # A network of 100,000 x 100,000 hidden units (40 GB) described by the parameters, tiny weights.
-    def widen(s):
-        s["content"]["content"]["hidden_layer_sizes"]["content"] = [_json_node(100_000), _json_node(100_000)]
-
-    files["huge network"] = (_edit_schema(good, tmp_path / "wide.dkm", widen), "do not fit the network")
-
-    # A schema nested 100,000 levels deep.
-    deep = dict(members)
-    deep["schema.json"] = "[" * 100_000 + "]" * 100_000
-    files["deep nesting"] = (_write(tmp_path / "deep.dkm", deep), "corrupt model file")
-    return files
-
-
-def _patch_declared_size(path, name, size, crc=None):
-    """Rewrite a member's uncompressed size (and CRC) in the central directory."""
-    data = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as archive:
-        offset = archive.getinfo(name).header_offset
-    start = data.rfind(b"PK\x01\x02" + data[offset + 4: offset + 6])
-    while True:
-        name_length = struct.unpack("<H", data[start + 28: start + 30])[0]
-        if bytes(data[start + 46: start + 46 + name_length]) == name.encode():
-            break
-        start = data.find(b"PK\x01\x02", start + 4)
-    if crc is not None:
-        data[start + 16: start + 20] = struct.pack("<I", crc)
-    data[start + 24: start + 28] = struct.pack("<I", size)
-    path.write_bytes(bytes(data))
-
-
-def test_hostile_files_are_refused_before_allocating(tmp_path, neural_file):
-    for case, (path, fragment) in _hostile_files(tmp_path, neural_file).items():
-        growth, message = _peak_rss_growth_mb(path, neural_file)
-        assert fragment in message, (case, message)
-        assert growth < 200, (case, growth)
+        load_model(hostile.edit_schema(neural_file, tmp_path / "bad.dkm", edit))
 
 
 @pytest.mark.parametrize(("edit", "message"), [
@@ -290,12 +176,12 @@ def test_hostile_files_are_refused_before_allocating(tmp_path, neural_file):
     (lambda m: m.update(metadata=None), "'metadata' is not a dict"),
 ])
 def test_malformed_metadata_is_refused(tmp_path, neural_file, edit, message):
-    members = _members(neural_file)
+    members = hostile.members(neural_file)
     meta = json.loads(members["distilkit.json"])
     edit(meta)
     members["distilkit.json"] = json.dumps(meta)
     with pytest.raises(ModelFileError, match=message):
-        load_model(_write(tmp_path / "bad.dkm", members))
+        load_model(hostile.write(tmp_path / "bad.dkm", members))
 
 
 def test_damaged_files(tmp_path, neural_file):
@@ -313,13 +199,13 @@ def test_damaged_files(tmp_path, neural_file):
     (tmp_path / "flipped.dkm").write_bytes(bytes(flipped))
     with pytest.raises(ModelFileError, match="corrupt model file"):
         load_model(tmp_path / "flipped.dkm")
-    _write(tmp_path / "nometa.dkm", {"other.txt": "hello"})
+    hostile.write(tmp_path / "nometa.dkm", {"other.txt": "hello"})
     with pytest.raises(ModelFileError, match="not a distilkit model file"):
         load_model(tmp_path / "nometa.dkm")
 
 
 def test_format_1_files_ask_for_a_refit(tmp_path):
-    _write(tmp_path / "old.dkm", {"meta.json": json.dumps({"format": "distilkit-model", "format_version": 1}),
+    hostile.write(tmp_path / "old.dkm", {"meta.json": json.dumps({"format": "distilkit-model", "format_version": 1}),
                                   "arrays.npz": b""})
     with pytest.raises(ModelFileError, match="format 1 .* re-fit the model"):
         load_model(tmp_path / "old.dkm")
@@ -340,13 +226,13 @@ def test_loading_a_model_without_torch_does_not_import_torch(tmp_path, digits_fr
 def test_other_library_versions_are_warned_about(tmp_path, neural_file):
     from distilkit.model_files import ModelVersionWarning
 
-    members = _members(neural_file)
+    members = hostile.members(neural_file)
     meta = json.loads(members["distilkit.json"])
     assert {"distilkit", "scikit-learn", "torch"} <= set(meta["versions"])
     meta["versions"]["scikit-learn"] = "1.2.0"
     members["distilkit.json"] = json.dumps(meta)
     with pytest.warns(ModelVersionWarning, match="saved with scikit-learn 1.2.0, running 1.9"):
-        load_model(_write(tmp_path / "old.dkm", members))
+        load_model(hostile.write(tmp_path / "old.dkm", members))
     import warnings
 
     with warnings.catch_warnings():

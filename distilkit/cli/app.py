@@ -451,7 +451,10 @@ def inspect(
     if json_out:
         typer.echo(json.dumps(meta, indent=2))
         return
-    console.print(roles_table(f"columns of {model}", summarize_roles(model_roles(meta))))
+    if meta.get("roles") or meta.get("columns"):
+        console.print(roles_table(f"columns of {model}", summarize_roles(model_roles(meta))))
+    else:
+        console.print(f"{escape(str(model))}: fitted on an array without column names (usable from Python only)")
     classes = meta["classes"]
     console.print(key_value_table(f"{meta['estimator']} ({str(meta.get('class')).rsplit('.', 1)[-1]})", [
         ("classes", ", ".join(map(str, classes[:10])) + (" ..." if len(classes) > 10 else "")),

@@ -1,0 +1,374 @@
+"""The adversarial corpus: bad input of every kind a hostile or careless user has tried.
+
+Each case runs one CLI command and must end with exit code 2 and exactly one line
+``error: ...`` naming the problem -- no traceback, no file left behind (outputs go to a
+fresh folder that must stay empty; the shared inputs must stay as they were), and a peak
+resident memory within ``PEAK_RSS_MB`` of what the process held before the command.
+Add a case here whenever a new way to break distilkit is found.
+"""
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from adversarial import hostile_files as hostile
+from distilkit import AnyLossClassifier, save_model
+from distilkit.cli import app
+
+PEAK_RSS_MB = 200
+
+
+@dataclass(frozen=True)
+class Case:
+    """A command line with ``{input}`` names from the workspace and ``{out}``, and the error it must give."""
+
+    args: str
+    fragment: str
+    stdin: str = None
+
+
+def markup_cases():
+    """1. User text (paths, columns, run names) is never read as rich markup."""
+    return {
+        "path with a closing tag": Case("fit nbhead x[/].csv -t label -o {out}/m.dkm", "x[/].csv: no such file"),
+        "target with a tag": Case("fit nbhead {ok} -t [bold]nope -o {out}/m.dkm", "'[bold]nope' not found"),
+        "feature pattern with brackets": Case("fit nbhead {ok} -t label -f a,[red]z -o {out}/m.dkm", "[red]z"),
+    }
+
+
+def silent_wrong_answer_cases():
+    """2. Inputs that once gave NaN or wrong outputs with exit 0."""
+    return {
+        "near-overflow features": Case("fit nbhead {huge} -t label -o {out}/m.dkm", "its square overflows"),
+        "amplifier 1e308": Case("fit anyloss {ok} -t label -p amplifier=1e308 -o {out}/m.dkm",
+                                "training diverged"),
+        "NaN coefficients in a model file": Case("predict {nan_coef} {ok} -o {out}/p.csv",
+                                                  "non-finite probabilities"),
+        "id column named like an output": Case("predict {tiny} {with_prediction} --id-column prediction "
+                                               "-o {out}/p.csv", "has the name of an output column"),
+        "NaN label": Case("fit nbhead {nan_label} -t label -o {out}/m.dkm", "label"),
+        "one class only": Case("fit nbhead {one_class} -t label -o {out}/m.dkm", "only one class"),
+        "unseen labels at evaluate": Case("evaluate {tiny} {other}", "were not seen when the model was fitted"),
+    }
+
+
+def hyperparameter_cases():
+    """3. Every element and range of a hyperparameter is checked, as MLPClassifier does."""
+    fit = "fit anyloss {ok} -t label -o {out}/m.dkm -p "
+    return {
+        "negative layer": Case(fit + "hidden_layer_sizes=[-5]", "hidden_layer_sizes"),
+        "empty layer": Case(fit + "hidden_layer_sizes=[0]", "hidden_layer_sizes"),
+        "text layer": Case(fit + 'hidden_layer_sizes=["x"]', "hidden_layer_sizes"),
+        "lr 1e308": Case(fit + "lr=1e308", "training failed: value cannot be converted"),
+        "boolean epochs": Case(fit + "max_epochs=true", "max_epochs"),
+        "zero batch": Case(fit + "batch_size=0", "batch_size"),
+        "unknown routed parameter": Case(fit + "iterator_valid__num_workers=2", "iterator_valid__num_workers"),
+        "negative smoothing": Case("fit nbhead {ok} -t label -p var_smoothing=-1 -o {out}/m.dkm",
+                                   "'var_smoothing' parameter of NaiveBayesHead"),
+        "unknown option value": Case("fit nbhead {ok} -t label -p scaler=zscore -o {out}/m.dkm", "'scaler' parameter"),
+        "unknown parameter": Case("fit nbhead {ok} -t label -p bogus=1 -o {out}/m.dkm", "unknown parameter 'bogus'"),
+        "not key=value": Case("fit nbhead {ok} -t label -p novalue -o {out}/m.dkm", "not of the form key=value"),
+        "ordinal ratio out of range": Case("fit presto {ratings} -t rating -p order=low,mid,high "
+                                           "-p lambda_min_ratio=2 -o {out}/m.dkm",
+                                           "'lambda_min_ratio' parameter of PrestoOrdinalCV"),
+        "ordinal crossing policy": Case("fit presto {ratings} -t rating -p order=low,mid,high -p crossing=ignore "
+                                        "-o {out}/m.dkm", "'crossing' parameter"),
+        "ordinal order missing a label": Case("fit presto {ratings} -t rating -p order=low,high -o {out}/m.dkm",
+                                              "label 'mid' is not one of classes"),
+        "ordinal order naming a stranger": Case("fit presto {ratings} -t rating -p order=low,mid,top "
+                                                "-o {out}/m.dkm", "class order names 'top', which is not a label"),
+        "ordinal strings without order": Case("fit presto {ratings} -t rating -o {out}/m.dkm",
+                                              "string labels need an order: give it as -p order=<lowest>"),
+        "anyloss metric": Case("fit anyloss {ok} -t label -p metric=auc -o {out}/m.dkm",
+                               "'metric' parameter of AnyLossClassifier"),
+    }
+
+
+def model_file_cases():
+    """4. Malformed, foreign, damaged and hostile model files: each read error is one line."""
+    cases = {
+        "missing": Case("predict {out}/absent.dkm {ok}", "no such model file"),
+        "pickle": Case("evaluate {pickle} {ok}", "not a zip archive"),
+        "truncated": Case("predict {truncated} {ok} -o {out}/p.csv", "model file"),
+        "foreign zip": Case("inspect {foreign}", "not a distilkit model file"),
+        "format 1": Case("evaluate {format1} {ok}", "format 1 (distilkit 0.1) is no longer read; re-fit the model"),
+        "wrong JSON types": Case("inspect {wrong_types}", "'params' is not a dict"),
+        "corrupted deflate data": Case("predict {flipped} {ok}", "corrupt model file"),
+        "unknown skorch setting": Case("predict {unknown_setting} {ok}", "has no parameter 'compile'"),
+    }
+    for name, (_, fragment) in HOSTILE.items():
+        cases[f"hostile: {name}"] = Case("predict {hostile: " + name + "} {ok}", fragment)
+    return cases
+
+
+HOSTILE = {"inflates past the limit": (None, "inflates past the"), "lying size": (None, "corrupt array 'liar.npy'"),
+           "absurd shape": (None, "declares shape (1000000000000,)"),
+           "huge network": (None, "do not fit the network"), "deep nesting": (None, "corrupt model file")}
+
+
+def metrics_json_cases():
+    """5. Malformed metrics files for ``report``."""
+    return {
+        "not JSON": Case("report {not_json}", "not a JSON file"),
+        "not a metrics file": Case("report {hello_json}", "not a distilkit metrics file"),
+        "missing metrics file": Case("report {out}/z.json", "no such file"),
+        "metrics not a table": Case("report {metrics_no_table}", "'metrics' is not a table"),
+        "metric is text": Case("report {metric_text}", "metric 'accuracy' is str"),
+        "metric is a list": Case("report {metric_list}", "metric 'accuracy' is list"),
+        "name is a list": Case("report {name_list}", "'name' is not a string"),
+        "deep nesting": Case("report {deep_json}", "not a JSON file"),
+    }
+
+
+def output_path_cases():
+    """6. Every output path is checked before anything is written."""
+    return {
+        "report html folder missing": Case("report {metrics_ok} --json {out}/b.json --html {out}/nodir/r.html",
+                                           "does not exist"),
+        "output is a folder": Case("fit nbhead {ok} -t label -o {out}", "is a directory"),
+        "output folder missing": Case("fit nbhead {ok} -t label -o {out}/no/dir/m.dkm", "does not exist"),
+        "evaluate json folder missing": Case("evaluate {tiny} {ok} --json {out}/no/m.json", "does not exist"),
+    }
+
+
+def usage_cases():
+    """7. Click usage errors are one line too."""
+    return {
+        "unknown option": Case("evaluate m.dkm t.csv -f a", "No such option: -f (distilkit evaluate)"),
+        "missing argument": Case("fit", "Missing argument 'estimator'. (distilkit fit)"),
+        "unknown command": Case("bogus", "No such command 'bogus'."),
+        "zero batch size": Case("predict m.dkm t.csv --batch-size 0", "Invalid value for '--batch-size'"),
+        "unknown estimator": Case("fit xgboost {ok} -t label -o {out}/m.dkm", "unknown estimator 'xgboost'"),
+    }
+
+
+def table_cases():
+    """8. Files, columns and values: missing, unreadable, empty, mistyped."""
+    fit = "fit nbhead {table} -t label -o {out}/m.dkm"
+    return {
+        "missing table": Case(fit.format(table="{out}/missing.csv", out="{out}"), "no such file"),
+        "unsupported type": Case(fit.format(table="{data_json}", out="{out}"), "unsupported file type"),
+        "corrupt parquet": Case(fit.format(table="{corrupt}", out="{out}"), "cannot read as parquet"),
+        "no rows": Case(fit.format(table="{empty}", out="{out}"), "has no rows"),
+        "missing target": Case("fit nbhead {ok} -t nope -o {out}/m.dkm", "target column 'nope' not found"),
+        "missing feature": Case("fit nbhead {ok} -t label -f a,zz -o {out}/m.dkm", "feature column 'zz' not found"),
+        "missing excluded": Case("fit nbhead {ok} -t label -x a,zz -o {out}/m.dkm", "excluded column 'zz' not found"),
+        "missing text": Case("fit nbhead {ok} -t label --text words -o {out}/m.dkm", "text column 'words' not found"),
+        "nothing left": Case("fit nbhead {ok} -t label -x a -x b,c -o {out}/m.dkm", "no feature columns left"),
+        "target is text": Case("fit nbhead {ok} -t label --text label -o {out}/m.dkm",
+                               "both the target and a text column"),
+        "text in a numeric column": Case("predict {tiny} {text} -o {out}/p.parquet",
+                                         "numeric column 'c' holds 'word' (row 1)"),
+        "text in a late batch": Case("predict {tiny} {late} --batch-size 10 -o {out}/p.parquet",
+                                     "numeric column 'a' holds 'oops' (row 56)"),
+        "model column missing": Case("evaluate {tiny} {two}", "column 'c'"),
+        "stdin that is not a table": Case("predict {tiny} - -o {out}/p.csv", "column", stdin="\0\0\0"),
+        "distill unknown teacher": Case("distill {ok} -t label --teacher bert -o {out}/s.dkm", "unknown teacher 'bert'"),
+        "distill teacher needs text": Case("distill {ok} -t label --teacher minilm -o {out}/s.dkm", "pass --text"),
+        "distill empty embedding pattern": Case("distill {ok} -t label --teacher embeddings:nothing_* "
+                                                "-o {out}/s.dkm", "nothing_*"),
+        "distill unknown method": Case("distill {ok} -t label --teacher embeddings:a,b --method magic "
+                                       "-o {out}/s.dkm", "unknown method 'magic'"),
+        "distill unknown student": Case("distill {ok} -t label --teacher embeddings:a,b --student cnn "
+                                        "-o {out}/s.dkm", "unknown student 'cnn'"),
+        "distill zero subclasses": Case("distill {ok} -t label --teacher embeddings:a,b -p n_subclasses=0 "
+                                        "-o {out}/s.dkm", "n_subclasses"),
+        "distill more subclasses than dimensions": Case("distill {ok} -t label --teacher embeddings:a,b "
+                                                        "-p n_subclasses=40 -o {out}/s.dkm", "n_subclasses=40"),
+        "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
+                                             "no such model file"),
+    }
+
+
+CASES = {f"{group.__name__.removesuffix('_cases')}: {name}": case
+         for group in (markup_cases, silent_wrong_answer_cases, hyperparameter_cases, model_file_cases,
+                       metrics_json_cases, output_path_cases, usage_cases, table_cases)
+         for name, case in group().items()}
+
+
+def _frame():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    frame["label"] = np.where(frame.a + 0.3 * rng.normal(size=60) > 0, "pos", "neg")
+    return frame
+
+
+def _ratings():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(300, 2))
+    frame = pd.DataFrame(X, columns=["x1", "x2"])
+    frame["rating"] = np.array(["low", "mid", "high"])[np.digitize(X @ [1.5, -1.0] + rng.logistic(size=300),
+                                                                   [0.0, 2.0])]
+    return frame
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """Every input the corpus names, built once; the cases must leave it unchanged."""
+    root = tmp_path_factory.mktemp("inputs")
+    frame = _frame()
+    files = {name: root / name for name in ("ok.csv", "text.parquet", "one.csv", "corrupt.parquet", "empty.csv",
+                                             "data.json", "huge.csv", "nan_label.csv", "other.csv", "late.csv",
+                                             "two.csv", "with_prediction.csv", "ratings.csv")}
+    frame.to_csv(files["ok.csv"], index=False)
+    frame.assign(c="word").to_parquet(files["text.parquet"])
+    frame.assign(label="pos").to_csv(files["one.csv"], index=False)
+    files["corrupt.parquet"].write_bytes(b"PAR1 this is not parquet")
+    files["empty.csv"].write_text("a,b,c,label\n")
+    files["data.json"].write_text("{}")
+    frame.assign(a=frame.a * 1e307).to_csv(files["huge.csv"], index=False)
+    frame.assign(label=frame.label.where(frame.index != 4)).to_csv(files["nan_label.csv"], index=False)
+    frame.assign(label="other").to_csv(files["other.csv"], index=False)
+    late = frame.astype({"a": object})
+    late.loc[55, "a"] = "oops"
+    late.to_csv(files["late.csv"], index=False)
+    frame.drop(columns="c").to_csv(files["two.csv"], index=False)
+    frame.assign(prediction=1).to_csv(files["with_prediction.csv"], index=False)
+    _ratings().to_csv(files["ratings.csv"], index=False)
+
+    runner = CliRunner()
+    tiny = root / "tiny.dkm"
+    assert runner.invoke(app, ["fit", "nbhead", str(files["ok.csv"]), "-t", "label", "-o", str(tiny)]).exit_code == 0
+    metrics = root / "metrics.json"
+    assert runner.invoke(app, ["evaluate", str(tiny), str(files["ok.csv"]), "--json", str(metrics)]).exit_code == 0
+    neural = root / "neural.dkm"
+    save_model(AnyLossClassifier(hidden_layer_sizes=(8,), max_epochs=2, loss="bce", random_state=0)
+               .fit(frame[["a", "b", "c"]].to_numpy(), (frame.label == "pos").astype(int)), neural)
+
+    names = {key.split(".")[0]: path for key, path in files.items()}
+    names.update(tiny=tiny, metrics_ok=metrics, data_json=files["data.json"], one_class=files["one.csv"])
+    names["pickle"] = root / "pickle.dkm"
+    names["pickle"].write_bytes(b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.")
+    data = tiny.read_bytes()
+    names["truncated"] = root / "truncated.dkm"
+    names["truncated"].write_bytes(data[:200])
+    names["foreign"] = hostile.write(root / "foreign.dkm", {"other.txt": "hello"})
+    names["format1"] = hostile.write(root / "old.dkm", {
+        "meta.json": json.dumps({"format": "distilkit-model", "format_version": 1}), "arrays.npz": b""})
+    names["wrong_types"] = hostile.edit_meta(tiny, root / "types.dkm", lambda m: m.update(params=[1, 2]))
+    flipped = bytearray(neural.read_bytes())
+    with zipfile.ZipFile(neural) as archive:
+        info = archive.getinfo("schema.json")
+    body = info.header_offset + 30 + len(info.filename) + 40
+    flipped[body: body + 64] = bytes(64)
+    names["flipped"] = root / "flipped.dkm"
+    names["flipped"].write_bytes(bytes(flipped))
+
+    network = root / "network.dkm"
+    assert runner.invoke(app, ["fit", "anyloss", str(files["ok.csv"]), "-t", "label", "-p", "max_epochs=2",
+                               "-p", "loss=bce", "-o", str(network), "-q"]).exit_code == 0
+
+    def unknown_setting(schema):
+        (node,) = _nodes(schema, "AnyLossClassifier")
+        node["content"]["content"]["compile"] = hostile.json_node(True)
+        # skops pairs each key with a type entry: without one the key would be dropped.
+        node["content"]["key_types"]["content"].append(
+            {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode", "__id__": 2})
+
+    names["unknown_setting"] = hostile.edit_schema(network, root / "setting.dkm", unknown_setting)
+    names["nan_coef"] = _nan_coefficients(tiny, root / "nan_coef.dkm")
+    for name, (path, _) in hostile.hostile_files(root, neural).items():
+        names[f"hostile: {name}"] = path
+
+    documents = {"not_json": "not json", "hello_json": '{"hello": 1}',
+                 "metrics_no_table": {"format": "distilkit-metrics", "name": "x"},
+                 "metric_text": {"format": "distilkit-metrics", "metrics": {"accuracy": "high"}},
+                 "metric_list": {"format": "distilkit-metrics", "metrics": {"accuracy": [0.5]}},
+                 "name_list": {"format": "distilkit-metrics", "name": ["x"], "metrics": {"accuracy": 0.5}},
+                 "deep_json": "[" * 100_000 + "]" * 100_000}
+    for name, document in documents.items():
+        names[name] = root / f"{name}.json"
+        names[name].write_text(document if isinstance(document, str) else json.dumps(document))
+    return names
+
+
+def _nodes(node, class_name):
+    """The skops schema nodes of objects of class ``class_name``."""
+    if isinstance(node, dict):
+        if node.get("__class__") == class_name:
+            yield node
+        for value in node.values():
+            yield from _nodes(value, class_name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value, class_name)
+
+
+def _array_files(node, key):
+    """The archive members holding attribute ``key`` anywhere in a skops schema."""
+    if isinstance(node, dict):
+        if isinstance(node.get(key), dict) and "file" in node[key]:
+            yield node[key]["file"]
+        for value in node.values():
+            yield from _array_files(value, key)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _array_files(value, key)
+
+
+def _nan_coefficients(source, target):
+    """A model file whose NaiveBayesHead weights are NaN: it loads, and every probability would be NaN."""
+    content = hostile.members(source)
+    (member,) = _array_files(json.loads(content["schema.json"]), "coef_")
+    buffer = io.BytesIO()
+    np.save(buffer, np.full_like(np.load(io.BytesIO(content[member])), np.nan))
+    content[member] = buffer.getvalue()
+    return hostile.write(target, content)
+
+
+def _peak_rss_mb():
+    with open("/proc/self/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
+
+
+def _reset_peak_rss():
+    # Linux: writing 5 to clear_refs resets the peak resident set size (VmHWM) to the current one.
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+
+
+def _listing(folder):
+    return sorted((p.relative_to(folder), p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_one_error_line_and_exit_2(name, workspace, tmp_path):
+    case = CASES[name]
+    out = tmp_path / "out"
+    out.mkdir()
+    inputs = workspace["ok"].parent
+    before = _listing(inputs)
+    fields = {**{key: str(path) for key, path in workspace.items()}, "out": str(out)}
+    args = [re.sub(r"\{([^{}]+)\}", lambda m: fields[m.group(1)], token)
+            for token in re.findall(r"\{hostile: [^}]+\}|\S+", case.args)]
+    _reset_peak_rss()
+    _, rss_before = _peak_rss_mb()
+    result = CliRunner().invoke(app, args, input=case.stdin)
+    peak, _ = _peak_rss_mb()
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
+    assert case.fragment in errors[0], errors[0]
+    assert "Traceback" not in result.output
+    assert list(out.iterdir()) == [], "a file was left behind"
+    assert _listing(inputs) == before, "an input was changed"
+    assert peak - rss_before < PEAK_RSS_MB, f"peak RSS grew by {peak - rss_before:.0f} MB"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_up(workspace):
+    """Import what the commands import once, so a case's peak RSS is its own allocation."""
+    import skorch  # noqa: F401
+    import torch  # noqa: F401
+
+    CliRunner().invoke(app, ["predict", str(workspace["tiny"]), str(workspace["ok"]), "-o", "-"])
+    CliRunner().invoke(app, ["inspect", str(workspace["tiny"])])
