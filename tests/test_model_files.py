@@ -140,7 +140,7 @@ def test_foreign_classes_are_refused(tmp_path, neural_file, module, name):
         schema.update({"__module__": module, "__class__": name})
 
     with pytest.raises(ModelFileError, match=f"refused: Untrusted types found in the file: .*{module}.{name}"):
-        load_model(hostile.edit_schema(neural_file, tmp_path / "bad.dkm", edit))
+        load_model(hostile.edit_json(neural_file, tmp_path / "bad.dkm", edit))
 
 
 @pytest.mark.parametrize("name", ["../escape.npy", "/abs.npy", "dir/x.npy", "a\\b.npy"])
@@ -164,7 +164,7 @@ def test_parameters_that_are_not_constructor_parameters_are_refused(tmp_path, ne
             {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode", "__id__": 2})
 
     with pytest.raises(ModelFileError, match=message):
-        load_model(hostile.edit_schema(neural_file, tmp_path / "bad.dkm", edit))
+        load_model(hostile.edit_json(neural_file, tmp_path / "bad.dkm", edit))
 
 
 @pytest.mark.parametrize(("edit", "message"), [

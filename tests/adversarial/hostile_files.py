@@ -21,19 +21,12 @@ def write(path, content, compression=zipfile.ZIP_DEFLATED):
     return path
 
 
-def edit_schema(source, target, edit):
+def edit_json(source, target, edit, member="schema.json"):
+    """Copy ``source`` to ``target`` with the JSON member ``member`` changed in place by ``edit``."""
     content = members(source)
-    schema = json.loads(content["schema.json"])
-    edit(schema)
-    content["schema.json"] = json.dumps(schema)
-    return write(target, content)
-
-
-def edit_meta(source, target, edit):
-    content = members(source)
-    meta = json.loads(content["distilkit.json"])
-    edit(meta)
-    content["distilkit.json"] = json.dumps(meta)
+    document = json.loads(content[member])
+    edit(document)
+    content[member] = json.dumps(document)
     return write(target, content)
 
 
@@ -94,7 +87,7 @@ def hostile_files(folder, good):
     def widen(s):
         s["content"]["content"]["hidden_layer_sizes"]["content"] = [json_node(100_000), json_node(100_000)]
 
-    files["huge network"] = (edit_schema(good, folder / "wide.dkm", widen), "do not fit the network")
+    files["huge network"] = (edit_json(good, folder / "wide.dkm", widen), "do not fit the network")
 
     # A schema nested 100,000 levels deep.
     deep = dict(content)

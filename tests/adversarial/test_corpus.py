@@ -252,7 +252,8 @@ def workspace(tmp_path_factory):
     names["foreign"] = hostile.write(root / "foreign.dkm", {"other.txt": "hello"})
     names["format1"] = hostile.write(root / "old.dkm", {
         "meta.json": json.dumps({"format": "distilkit-model", "format_version": 1}), "arrays.npz": b""})
-    names["wrong_types"] = hostile.edit_meta(tiny, root / "types.dkm", lambda m: m.update(params=[1, 2]))
+    names["wrong_types"] = hostile.edit_json(tiny, root / "types.dkm", lambda m: m.update(params=[1, 2]),
+                                               member="distilkit.json")
     flipped = bytearray(neural.read_bytes())
     with zipfile.ZipFile(neural) as archive:
         info = archive.getinfo("schema.json")
@@ -272,7 +273,7 @@ def workspace(tmp_path_factory):
         node["content"]["key_types"]["content"].append(
             {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode", "__id__": 2})
 
-    names["unknown_setting"] = hostile.edit_schema(network, root / "setting.dkm", unknown_setting)
+    names["unknown_setting"] = hostile.edit_json(network, root / "setting.dkm", unknown_setting)
     names["nan_coef"] = _nan_coefficients(tiny, root / "nan_coef.dkm")
     for name, (path, _) in hostile.hostile_files(root, neural).items():
         names[f"hostile: {name}"] = path
