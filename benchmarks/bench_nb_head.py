@@ -109,23 +109,31 @@ def summary(values):
 
 
 def time_fits(X, y, repeats):
-    """Median fit time of each head on (X, y)."""
-    times = {}
-    for name, make in [
-        ("NaiveBayesHead", lambda: NaiveBayesHead()),
-        ("GaussianNB", lambda: GaussianNB()),
-        ("LogisticRegression", lambda: LogisticRegression()),
-        ("LDA(lsqr, auto shrinkage)", lambda: LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")),
-    ]:
-        samples = []
-        for _ in range(repeats):
+    """Median fit time of each head on (X, y), and of one pass over the data (``X.sum(axis=0)``).
+
+    The runs are interleaved (one of each per round) so that drift on a shared machine
+    affects every estimator alike.
+    """
+    makers = {
+        "one pass over X (X.sum(axis=0))": lambda: None,
+        "NaiveBayesHead": lambda: NaiveBayesHead(),
+        "GaussianNB": lambda: GaussianNB(),
+        "LogisticRegression": lambda: LogisticRegression(),
+        "LDA(lsqr, auto shrinkage)": lambda: LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+    }
+    samples = {name: [] for name in makers}
+    models = {}
+    for _ in range(repeats):
+        for name, make in makers.items():
             start = time.perf_counter()
-            model = make().fit(X, y)
-            samples.append(time.perf_counter() - start)
-        times[name] = {"median_s": float(np.median(samples)), "runs": repeats}
-        if hasattr(model, "n_iter_"):
-            times[name]["lbfgs_iterations"] = int(np.max(model.n_iter_))
-        print(f"  fit {name}: {times[name]['median_s']:.3f} s")
+            models[name] = X.sum(axis=0) if make() is None else make().fit(X, y)
+            samples[name].append(time.perf_counter() - start)
+    times = {}
+    for name, values in samples.items():
+        times[name] = {"median_s": float(np.median(values)), "runs": repeats}
+        if hasattr(models[name], "n_iter_"):
+            times[name]["lbfgs_iterations"] = int(np.max(models[name].n_iter_))
+        print(f"  {name}: {times[name]['median_s']:.4f} s")
     return times
 
 
@@ -153,20 +161,22 @@ def main():
     print("VADER movie snippets, MiniLM embeddings")
     movies = k_shot_accuracy(*movie_embeddings(args.sdist, HERE / "cache"), args.repeats, args.seed)
     print("fit time, 50,000 x 768 float32, 10 classes")
-    timing = {"synthetic_50000x768_float32_10_classes": time_fits(*synthetic_embeddings(), repeats=5)}
+    timing = {"synthetic_50000x768_float32_10_classes": time_fits(*synthetic_embeddings(), repeats=7)}
     print("fit time, VADER movies MiniLM embeddings (all rows)")
     X_movies, y_movies = movie_embeddings(args.sdist, HERE / "cache")
-    timing[f"vader_movies_minilm_{len(y_movies)}x{X_movies.shape[1]}"] = time_fits(X_movies, y_movies, repeats=5)
+    timing[f"vader_movies_minilm_{len(y_movies)}x{X_movies.shape[1]}"] = time_fits(X_movies, y_movies, repeats=7)
 
     seconds = timing["synthetic_50000x768_float32_10_classes"]
     nb, lr = seconds["NaiveBayesHead"]["median_s"], seconds["LogisticRegression"]["median_s"]
+    one_pass = seconds["one pass over X (X.sum(axis=0))"]["median_s"]
     result = {
         "benchmark": "nb_head",
         "repeats": args.repeats,
         "seed": args.seed,
         "datasets": {"digits": digits, "vader_movies_minilm": movies},
         "fit_time": timing,
-        "targets": {"nb_fit_under_0.5s": nb < 0.5, "nb_speedup_vs_logreg": lr / nb, "speedup_at_least_20x": lr / nb >= 20},
+        "targets": {"nb_speedup_vs_logreg": lr / nb, "speedup_at_least_20x": lr / nb >= 20,
+                    "nb_over_one_pass": nb / one_pass, "within_10x_of_one_pass": nb / one_pass <= 10},
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "omp_num_threads": os.environ.get("OMP_NUM_THREADS")},
     }
@@ -189,14 +199,15 @@ def main():
                 cells.append(f"[bold]{text}[/]" if r["mean"] == best else text)
             table.add_row(str(k), *cells)
         console.print(table)
-    table = Table(title="fit time in seconds (median of 5)", title_justify="left")
+    table = Table(title="fit time in seconds (median of 7, interleaved)", title_justify="left")
     table.add_column("estimator")
     for data_name in timing:
         table.add_column(data_name, justify="right")
     for name in seconds:
-        table.add_row(name, *(f"{timing[d][name]['median_s']:.3f}" for d in timing))
+        table.add_row(name, *(f"{timing[d][name]['median_s']:.4f}" for d in timing))
     console.print(table)
-    console.print(f"NaiveBayesHead is {lr / nb:.0f}x faster than LogisticRegression; wrote {args.out}")
+    console.print(f"50,000 x 768: NaiveBayesHead is {lr / nb:.0f}x faster than LogisticRegression and takes "
+                  f"{nb / one_pass:.1f}x the time of one pass over the data; wrote {args.out}")
 
 
 if __name__ == "__main__":

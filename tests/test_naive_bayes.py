@@ -177,7 +177,9 @@ def test_blockwise_class_statistics_equal_numpy(data, offset, block_rows, seed):
     codes = rng.integers(0, 3, len(data))
     weights = rng.uniform(0.5, 2.0, len(data))
     X = data + offset
-    count, mean, var = class_statistics(X, codes, weights, 3, block_rows=block_rows)
+    count, mean, var, low, high = class_statistics(X, codes, weights, 3, block_rows=block_rows)
+    np.testing.assert_array_equal(low, X.min(axis=0))
+    np.testing.assert_array_equal(high, X.max(axis=0))
     for k in range(3):
         rows = codes == k
         assert count[k] == pytest.approx(weights[rows].sum())
@@ -228,3 +230,15 @@ def test_invalid_priors_in_partial_fit_leave_the_head_unchanged():
         head.set_params(priors=[0.5, 0.6]).partial_fit(X, y)
     for name, value in before.items():
         np.testing.assert_array_equal(getattr(head, name), value)
+
+
+def test_sparse_rows_are_scored_like_dense_ones():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 5)), np.arange(40) % 3
+    head = NaiveBayesHead().fit(X, y)
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        np.testing.assert_allclose(getattr(head, method)(sp.csr_matrix(X)), getattr(head, method)(X))
+    with pytest.raises(TypeError, match="dense data is required"):
+        NaiveBayesHead().fit(sp.csr_matrix(X), y)

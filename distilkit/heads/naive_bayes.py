@@ -10,6 +10,7 @@ from numbers import Real
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -66,18 +67,24 @@ def merge_class_statistics(count_a, mean_a, var_a, count_b, mean_b, var_b):
     return count, mean, var
 
 
-def class_statistics(X, codes, weights, n_classes, block_rows=1024):
-    """Per-class weighted counts, means and population variances of ``X``.
+def class_statistics(X, codes, weights, n_classes, *, block_rows=1024):
+    """Per-class weighted counts, means and population variances of ``X``, and its column extremes.
 
-    Two passes over row blocks widened to float64 (a float32 input is never copied
-    whole; squares of tiny float32 features would underflow): the class means, then the
-    squares of each row's deviation from *its own class's* mean. A shift shared by all
-    classes would leave a class far from it with ``E[x^2] - E[x]^2`` cancelling
-    catastrophically (classes at 0 and 1e5 with sd 1e-3 lost their variance).
+    One pass over row blocks, in the input's precision (float32 embeddings are not
+    widened: that costs more than the statistics), accumulated across blocks in float64.
+    Each row is measured from a reference row of its own class (the class's first row):
+    ``var = E[d^2] - E[d]^2`` with ``d = x - x_ref`` is then free of cancellation, since
+    ``x_ref`` lies within a few standard deviations of the class mean (the shifted-data
+    algorithm). One shift shared by all classes would leave a class far from it with
+    ``E[x^2] - E[x]^2`` cancelling catastrophically (classes at 0 and 1e5 with sd 1e-3 lost
+    their variance). When squared deviations could underflow or overflow (float32
+    features of magnitude 1e-33, as in real MiniLM embeddings), a second pass repeats the
+    sums with every feature scaled by a power of two (exact).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        float32 or float64, finite.
     codes : ndarray of shape (n_samples,)
         Class index of each row, in ``0 .. n_classes - 1``.
     weights : ndarray of shape (n_samples,)
@@ -90,28 +97,60 @@ def class_statistics(X, codes, weights, n_classes, block_rows=1024):
     count : ndarray of shape (n_classes,)
     mean, var : ndarrays of shape (n_classes, n_features)
         Zero for classes without weight.
+    low, high : ndarrays of shape (n_features,)
+        Column minima and maxima over all rows.
     """
     n_samples, n_features = X.shape
+    dtype = X.dtype if X.dtype == np.float32 else np.float64
     count = np.bincount(codes, weights=weights, minlength=n_classes).astype(np.float64)
     safe = np.where(count > 0, count, 1.0)[:, None]
+    present, first = np.unique(codes, return_index=True)
+    reference = np.zeros((n_classes, n_features))
+    reference[present] = X[first]
     blocks = [slice(start, start + block_rows) for start in range(0, n_samples, block_rows)]
-
-    def weighted_class_sums(values, rows):
-        membership = np.zeros((values.shape[0], n_classes))
-        membership[np.arange(values.shape[0]), codes[rows]] = weights[rows]
-        return membership.T @ values
-
-    total = np.zeros((n_classes, n_features))
+    memberships = []
     for rows in blocks:
-        total += weighted_class_sums(np.asarray(X[rows], dtype=np.float64), rows)
-    mean = total / safe
-    second = np.zeros((n_classes, n_features))
-    for rows in blocks:
-        deviation = np.subtract(X[rows], mean[codes[rows]], dtype=np.float64)
-        deviation **= 2
-        second += weighted_class_sums(deviation, rows)
+        membership = np.zeros((len(codes[rows]), n_classes), dtype=dtype)
+        membership[np.arange(membership.shape[0]), codes[rows]] = weights[rows]
+        memberships.append(membership.T)
+
+    def deviation_sums(scale):
+        shift = (reference if scale is None else reference * scale).astype(dtype)
+        scale_x = None if scale is None else scale.astype(dtype)
+        first_moment, second_moment = np.zeros((2, n_classes, n_features))
+        low, high = np.full(n_features, np.inf, dtype=dtype), np.full(n_features, -np.inf, dtype=dtype)
+        for rows, membership in zip(blocks, memberships):
+            block = X[rows]
+            if scale is None:
+                np.minimum(low, block.min(axis=0), out=low)
+                np.maximum(high, block.max(axis=0), out=high)
+                deviation = block - shift[codes[rows]]
+            else:
+                deviation = block * scale_x - shift[codes[rows]]
+            first_moment += membership @ deviation
+            deviation *= deviation
+            second_moment += membership @ deviation
+        return first_moment / safe, second_moment / safe, low, high
+
+    first_moment, second_moment, low, high = deviation_sums(None)
+    magnitude = np.maximum(np.abs(low), np.abs(high)).astype(np.float64)
+    # A deviation is at least eps * magnitude unless zero: its square underflows below
+    # sqrt(tiny) / eps and overflows above sqrt(max) / 4.
+    info = np.finfo(dtype)
+    in_range = (magnitude == 0) | ((magnitude > np.sqrt(info.tiny) / info.eps) & (magnitude < np.sqrt(info.max) / 4))
+    scale = np.ones(n_features)
+    if not in_range.all():
+        # The power stays inside the dtype's range (subnormal magnitudes would ask for 2^1033).
+        exponent = np.clip(-np.frexp(np.where(magnitude > 0, magnitude, 1.0))[1], 8 - info.maxexp, info.maxexp - 8)
+        scale = np.ldexp(1.0, exponent)
+        first_moment, second_moment, _, _ = deviation_sums(scale)
+    # The deviations were taken from the reference rows as rounded (and scaled) in the input's dtype.
+    shift = (reference * scale).astype(dtype).astype(np.float64) / scale
+    mean = shift + first_moment / scale
+    var = np.maximum((second_moment - first_moment**2) / scale**2, 0.0)
     mean[count == 0] = 0.0
-    return count, mean, second / safe
+    var[count == 0] = 0.0
+    return count, mean, var, low, high
 
 
 def pooled_diagonal_linear_form(means, pooled_var, log_prior):
@@ -315,16 +354,16 @@ class NaiveBayesHead(LinearClassifierMixin, BaseEstimator):
         # Invalid priors must fail before the running statistics change (partial_fit keeps them).
         self._checked_priors(n_classes)
         codes = np.searchsorted(self.classes_, y)
-        chunk = class_statistics(X, codes, sample_weight, n_classes)
+        *chunk, low, high = class_statistics(X, codes, sample_weight, n_classes)
         self.class_count_, self.theta_, self.var_ = merge_class_statistics(
             self.class_count_, self.theta_, self.var_, *chunk
         )
         # Zero-weight rows are absent from the data as far as the model is concerned.
         positive = sample_weight > 0
-        weighted_rows = X if positive.all() else X[positive]
-        if weighted_rows.shape[0]:
-            self.data_min_ = np.minimum(self.data_min_, weighted_rows.min(axis=0).astype(np.float64))
-            self.data_max_ = np.maximum(self.data_max_, weighted_rows.max(axis=0).astype(np.float64))
+        if not positive.all():
+            low, high = (X[positive].min(axis=0), X[positive].max(axis=0)) if positive.any() else (np.inf, -np.inf)
+        self.data_min_ = np.minimum(self.data_min_, np.asarray(low, dtype=np.float64))
+        self.data_max_ = np.maximum(self.data_max_, np.asarray(high, dtype=np.float64))
         self._update_linear_form()
         return self
 
@@ -386,7 +425,7 @@ class NaiveBayesHead(LinearClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -394,9 +433,11 @@ class NaiveBayesHead(LinearClassifierMixin, BaseEstimator):
             Columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        # Scoring is linear, so sparse rows are scored as they are (as decision_function does);
+        # fitting needs dense centred deviations and refuses them.
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"])
         # float64 weights make the product float64 even for float32 embeddings.
-        scores = X @ self.coef_.T + self.intercept_
+        scores = np.asarray(safe_sparse_dot(X, self.coef_.T)) + self.intercept_
         if len(self.classes_) == 2:
             return np.hstack([np.zeros_like(scores), scores])
         return scores
