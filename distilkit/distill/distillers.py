@@ -63,8 +63,9 @@ _FIT_DOC = """
             Labels; ``-1`` (numeric labels) or ``None`` (object labels) marks an
             unlabelled row, and ``y=None`` makes every row unlabelled. Needed when ``alpha > 0`` or when an unfitted
             ``teacher`` must be fitted.
-        teacher_logits : array-like of shape (n_samples, n_classes), default=None
-            The teacher's logits, columns in sorted label order.
+        teacher_logits : array-like of shape (n_samples, n_classes) or (n_samples,), default=None
+            The teacher's logits, columns in sorted label order; a 1-D array is a binary
+            ``decision_function`` (the logit of the second class). Must be finite.
         teacher_embeddings : array-like of shape (n_samples, n_dims), default=None
             The teacher's final-layer embeddings.
         teacher_head : tuple (W, b), default=None
@@ -131,6 +132,9 @@ class _Distiller(NeuralClassifierBase):
             W = None if teacher_head is None else linear_head(*teacher_head)
             if teacher_logits is not None:
                 logits = np.asarray(teacher_logits, dtype=np.float64)
+                if logits.ndim == 1:
+                    # scikit-learn's binary decision_function: the positive class's logit.
+                    logits = np.column_stack([-logits / 2, logits / 2])
             elif W is not None:
                 logits = embeddings @ W[0].T + W[1]
             else:
@@ -147,9 +151,36 @@ class _Distiller(NeuralClassifierBase):
             raise ValueError(f"{type(self).__name__} needs a teacher: pass teacher_logits= (and teacher_embeddings= "
                              "for LELP) to fit, or set teacher= to a linear-head estimator")
         for name, values in (("teacher_logits", signal.logits), ("teacher_embeddings", signal.embeddings)):
-            if values is not None and (values.ndim != 2 or len(values) != n_samples):
+            if values is None:
+                continue
+            if values.ndim != 2 or len(values) != n_samples:
                 raise ValueError(f"{name} must have one row per sample ({n_samples}); got shape {values.shape}")
+            finite = np.isfinite(values).all(axis=1)
+            if not finite.all():
+                raise ValueError(f"{name} hold NaN or infinite values ({int((~finite).sum())} row(s), first at "
+                                 f"row {int(np.argmin(finite))}): a student would learn nothing from them")
         return signal
+
+    @staticmethod
+    def _classes(y, labelled, signal):
+        """The student's classes: the teacher's when it names them (its logits' columns), else the labels'.
+
+        Classes are matched by value, never by position: every label must be one of
+        the teacher's classes.
+        """
+        labels = np.unique(y[labelled]) if labelled.any() else None
+        if signal is None or signal.classes is None:
+            return labels if labels is not None else np.arange(signal.logits.shape[1])
+        teacher_classes = np.asarray(signal.classes)
+        if labels is not None:
+            known = set(teacher_classes.tolist())
+            unknown = [label for label in labels.tolist() if label not in known]
+            if unknown:
+                shown = ", ".join(map(repr, unknown[:5]))
+                raise ValueError(f"label(s) {shown} are not among the teacher's classes "
+                                 f"{teacher_classes.tolist()[:10]!r}: a teacher can only be distilled into "
+                                 "the classes it scores")
+        return teacher_classes
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, *, teacher_logits=None, teacher_embeddings=None, teacher_head=None, teacher_X=None):
@@ -165,12 +196,7 @@ class _Distiller(NeuralClassifierBase):
         if self.alpha < 1:
             signal = self._teacher_signal(len(X), y, labelled, X, teacher_logits, teacher_embeddings,
                                           teacher_head, teacher_X)
-        if labelled.any():
-            self.classes_ = np.unique(y[labelled])
-        elif signal.classes is not None:
-            self.classes_ = signal.classes
-        else:
-            self.classes_ = np.arange(signal.logits.shape[1])
+        self.classes_ = self._classes(y, labelled, signal)
         if len(self.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, "
@@ -181,7 +207,8 @@ class _Distiller(NeuralClassifierBase):
                              f"{len(self.classes_)}")
         codes = np.full(len(X), -1, dtype=np.int64)
         if labelled.any():
-            codes[labelled] = np.searchsorted(self.classes_, y[labelled])
+            index = {label: code for code, label in enumerate(self.classes_.tolist())}
+            codes[labelled] = [index[label] for label in y[labelled].tolist()]
         n_outputs = len(self.classes_) * self._n_subclasses()
         soft = np.zeros((len(X), n_outputs)) if signal is None else self._soft_targets(signal, codes,
                                                                                         **target_options)
@@ -292,6 +319,11 @@ class LELPDistiller(_Distiller):
         Divide each coordinate by its standard deviation over the class's rows, so
         that ``beta`` means the same for any teacher (not in the paper, whose ``beta``
         is tuned per teacher; False reproduces it).
+    subclasses : {{"principal", "random", "kmeans"}}, default="principal"
+        How a class is split: along its top principal directions (LELP), along random
+        directions (the paper's random-projection baseline), or by soft K-means
+        clusters of its embeddings (the paper's K-means baseline), so that the three
+        are compared with the same student, targets and temperatures.
     group_by : {{"label", "teacher"}}, default="label"
         Which rows make up a class when finding its directions: labelled rows by
         their label (unlabelled ones by the teacher's prediction), or every row by
@@ -301,10 +333,10 @@ class LELPDistiller(_Distiller):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    subclass_means_ : ndarray of shape (n_classes, n_dims)
-        Class means of the projected teacher embeddings.
-    subclass_directions_ : ndarray of shape (n_classes, n_dims, n_subclasses)
-        The (rotated) directions of each class.
+    subclass_means_ : ndarray of shape (n_classes, n_dims) or None
+        Class means of the projected teacher embeddings (None for ``subclasses="kmeans"``).
+    subclass_directions_ : ndarray of shape (n_classes, n_dims, n_subclasses) or None
+        The (rotated) directions of each class (None for ``subclasses="kmeans"``).
     net_ : skorch.NeuralNet
         The trained student, with ``n_classes * n_subclasses`` outputs.
     feature_mean_, feature_scale_ : ndarray of shape (n_features_in_,)
@@ -332,13 +364,15 @@ class LELPDistiller(_Distiller):
         "center": ["boolean"],
         "scale_coordinates": ["boolean"],
         "group_by": [StrOptions({"label", "teacher"})],
+        "subclasses": [StrOptions({"principal", "random", "kmeans"})],
     }
 
     def __init__(self, n_subclasses=4, *, subclass_temperature=1.0, null_space=True, rotate=True, center=True,
-                 scale_coordinates=True, group_by="label", teacher=None, temperature=1.0, alpha=0.0,
-                 hidden_layer_sizes=(128,), max_epochs=30, lr=1e-3, batch_size=128, optimizer="adam",
+                 scale_coordinates=True, group_by="label", subclasses="principal", teacher=None, temperature=1.0,
+                 alpha=0.0, hidden_layer_sizes=(128,), max_epochs=30, lr=1e-3, batch_size=128, optimizer="adam",
                  standardize=True, random_state=None, n_threads=1, **routed_params):
         self.n_subclasses = n_subclasses
+        self.subclasses = subclasses
         self.subclass_temperature = subclass_temperature
         self.null_space = null_space
         self.rotate = rotate
@@ -383,13 +417,19 @@ class LELPDistiller(_Distiller):
             row_basis = lelp.head_row_space(head)
         predicted = signal.logits.argmax(axis=1)
         groups = np.where(codes >= 0, codes, predicted) if self.group_by == "label" else predicted
-        rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         try:
-            means, directions = lelp.class_subspaces(embeddings, groups, n_classes, self.n_subclasses,
-                                                row_basis=row_basis, rotate=self.rotate, rng=rng)
+            if self.subclasses == "kmeans":
+                z = lelp.cluster_coordinates(embeddings, groups, n_classes, self.n_subclasses, row_basis=row_basis,
+                                             random_state=seed)
+                means = directions = None
+            else:
+                means, directions = lelp.class_subspaces(embeddings, groups, n_classes, self.n_subclasses,
+                                                         row_basis=row_basis, rotate=self.rotate,
+                                                         rng=np.random.default_rng(seed), kind=self.subclasses)
+                z = lelp.subclass_coordinates(embeddings, means, directions, center=self.center)
         except ValueError as exc:
             raise ValueError(f"{exc} (teacher embeddings have {embeddings.shape[1]} feature(s))") from None
-        z = lelp.subclass_coordinates(embeddings, means, directions, center=self.center)
         if self.scale_coordinates:
             spread = np.stack([z[groups == c, c].std(axis=0) for c in range(n_classes)])
             z = z / np.where(spread > 0, spread, 1.0)[None]

@@ -19,6 +19,7 @@ from scipy.special import softmax
 
 __all__ = [
     "class_subspaces",
+    "cluster_coordinates",
     "head_row_space",
     "project_null_space",
     "pseudo_subclass_targets",
@@ -63,8 +64,9 @@ def random_rotation(size, rng):
     return q * np.sign(np.diag(r))
 
 
-def class_subspaces(embeddings, groups, n_classes, n_subclasses, *, row_basis=None, rotate=True, rng=None):
-    """Per-class means and top-``S`` principal directions of (null-space projected) embeddings.
+def class_subspaces(embeddings, groups, n_classes, n_subclasses, *, row_basis=None, rotate=True, rng=None,
+                    kind="principal"):
+    """Per-class means and ``S`` directions of (null-space projected) embeddings.
 
     Parameters
     ----------
@@ -80,7 +82,10 @@ def class_subspaces(embeddings, groups, n_classes, n_subclasses, *, row_basis=No
         Rotate each class's ``S`` directions by a random orthogonal matrix so that
         they have equal variance in expectation.
     rng : numpy.random.Generator, default=None
-        Source of the rotations (required when ``rotate``).
+        Source of the rotations (required when ``rotate`` or ``kind="random"``).
+    kind : {"principal", "random"}, default="principal"
+        The top-``S`` principal directions (LELP), or ``S`` Haar-random orthonormal
+        directions: the paper's random-projection baseline (App. C).
 
     Returns
     -------
@@ -120,11 +125,14 @@ def class_subspaces(embeddings, groups, n_classes, n_subclasses, *, row_basis=No
             mean = project_null_space(mean[None], row_basis)[0]
             scatter = project_null_space(project_null_space(scatter, row_basis).T, row_basis)
         means[c] = mean
-        _, vectors = eigh(scatter, subset_by_index=[d - n_subclasses, d - 1])
-        top = vectors[:, ::-1]
+        if kind == "random":
+            top = np.linalg.qr(rng.standard_normal((d, n_subclasses)))[0]
+        else:
+            _, vectors = eigh(scatter, subset_by_index=[d - n_subclasses, d - 1])
+            top = vectors[:, ::-1]
         if row_basis is not None:
-            # Zero-variance eigenvectors (classes with fewer rows than S) may leave the
-            # null space: project them back and re-orthonormalise.
+            # Random directions, and zero-variance eigenvectors (classes with fewer rows
+            # than S), may leave the null space: project them back and re-orthonormalise.
             top = np.linalg.qr(project_null_space(top.T, row_basis).T)[0]
         directions[c] = top @ random_rotation(n_subclasses, rng) if rotate else top
     return means, directions
@@ -159,6 +167,45 @@ def subclass_coordinates(embeddings, means, directions, *, center=True):
     if center:
         z -= np.einsum("cd,cds->cs", means, directions)[None]
     return z
+
+
+def cluster_coordinates(embeddings, groups, n_classes, n_subclasses, *, row_basis=None, random_state=None):
+    """``z[n, c, s] = <h_n, m_cs> - |m_cs|^2 / 2`` for K-means centroids ``m_cs`` of each class.
+
+    The K-means baseline of the LELP paper (App. C): the rows of each class are
+    clustered into ``S`` groups. ``softmax_s(z / beta)`` is the soft assignment by
+    distance, ``exp(-|h - m_cs|^2 / (2 beta))`` normalised over ``s``: the ``|h|^2``
+    term is shared by a class's subclasses and cancels.
+
+    Parameters
+    ----------
+    embeddings : ndarray of shape (N, D)
+    groups : ndarray of shape (N,)
+        Class index (0..C-1) of each row.
+    n_classes, n_subclasses : int
+    row_basis : ndarray of shape (r, D), default=None
+        Cluster in the null space of the teacher head (as LELP's directions).
+    random_state : int, default=None
+        Seeds K-means.
+
+    Returns
+    -------
+    z : ndarray of shape (N, C, S)
+    """
+    from sklearn.cluster import KMeans
+
+    H = np.asarray(embeddings, dtype=np.float64)
+    if row_basis is not None:
+        H = project_null_space(H, row_basis)
+    centroids = np.zeros((n_classes, n_subclasses, H.shape[1]))
+    for c in range(n_classes):
+        rows = H[groups == c]
+        if len(rows) < n_subclasses:
+            raise ValueError(f"class index {c} has {len(rows)} row(s), fewer than n_subclasses={n_subclasses} "
+                             "clusters")
+        centroids[c] = KMeans(n_subclasses, n_init=3, random_state=random_state).fit(rows).cluster_centers_
+    z = np.einsum("nd,csd->ncs", H, centroids)
+    return z - 0.5 * np.einsum("csd,csd->cs", centroids, centroids)[None]
 
 
 def pseudo_subclass_targets(teacher_logits, coordinates, *, temperature=1.0, subclass_temperature=1.0):
