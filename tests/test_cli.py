@@ -186,6 +186,23 @@ def test_distill_kd_lelp_labels_then_evaluate(tmp_path, distill_files):
         assert json.loads((tmp_path / f"{method}.json").read_text())["metrics"]["accuracy"] > 0.7
 
 
+def test_distill_auto_chooses_the_best_row_of_its_table_and_baselines_run(tmp_path, distill_files):
+    common = ["-t", "label", "-f", "f_*", "--teacher", "embeddings:emb_*", "--unlabeled", distill_files["extra"],
+              "-p", "max_epochs=5"]
+    result = run("distill", distill_files["train"], *common, "--method", "auto", "-o", tmp_path / "auto.dkm")
+    assert result.exit_code == 0, result.output
+    rows = [line.split("│") for line in result.stderr.splitlines() if line.count("│") == 5]
+    scores = {cells[1].strip(): float(cells[2]) for cells in rows if cells[2].strip()[:1].isdigit()}
+    chosen = [cells[1].strip() for cells in rows if "chosen" in cells[4]]
+    assert len(scores) == 10 and len(chosen) == 1 and scores[chosen[0]] == max(scores.values())
+    meta = json.loads(run("inspect", tmp_path / "auto.dkm", "--json").stdout)
+    assert meta["metadata"]["method"] == f"auto: {chosen[0]}"
+    for method in ("kmeans", "random"):
+        result = run("distill", distill_files["train"], *common, "--method", method, "-p", "n_subclasses=2",
+                     "-o", tmp_path / f"{method}.dkm", "-q")
+        assert result.exit_code == 0, result.output
+
+
 def test_distill_from_a_teacher_model_file(tmp_path, distill_files):
     teacher = tmp_path / "teacher.dkm"
     assert run("fit", "logreg", distill_files["train"], "-t", "label", "-f", "emb_*", "-o", teacher).exit_code == 0

@@ -197,3 +197,27 @@ def test_cluster_coordinates_assign_rows_to_their_nearest_centroid(odd_even):
     for c in range(2):
         nearest = KMeans(3, n_init=3, random_state=0).fit(X[y == c]).predict(X)
         np.testing.assert_array_equal(z[:, c].argmax(axis=1), nearest)
+
+
+def test_auto_selection_keeps_the_best_row_of_its_own_table(odd_even):
+    from distilkit.distill.selection import Candidate, cross_validate_candidates
+
+    X, y, _ = odd_even
+    X = X[:, ::2]  # the student sees half the pixels
+    teacher = LogisticRegression(max_iter=3000).fit(odd_even[0][:300], y[:300])
+    labels = np.where(np.arange(len(y)) < 60, y, -1)  # 60 labelled rows, the rest a transfer set
+    arrays = {"teacher_logits": teacher.decision_function(odd_even[0]), "teacher_embeddings": odd_even[0]}
+    candidates = [Candidate("labels", {"alpha": 1.0}), Candidate("kd", {"temperature": 2.0}),
+                  Candidate("lelp", {"n_subclasses": 2})]
+
+    def make(candidate):
+        kind = LELPDistiller if candidate.method == "lelp" else KDDistiller
+        return kind(max_epochs=5, random_state=0, **candidate.params)
+
+    rows, best = cross_validate_candidates(make, candidates, X, labels, labels != -1, arrays)
+    assert [row["candidate"] for row in rows] == candidates
+    assert all(len(row["scores"]) == 3 and 0 <= row["mean"] <= 1 for row in rows)
+    assert best["mean"] == max(row["mean"] for row in rows)
+    # With 60 labels and a teacher trained on 300, distillation beats the labels alone here.
+    assert best["candidate"].method != "labels"
+    assert Candidate("lelp", {"n_subclasses": 2, "subclass_temperature": 0.5}).name == "lelp S=2 beta=0.5"

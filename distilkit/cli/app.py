@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from distilkit.cli.render import (
+    candidates_table,
     comparison_table,
     console,
     fail,
@@ -218,8 +219,12 @@ def distill(
     output: Annotated[Path, typer.Option("--output", "-o", help="Student model file to write (.dkm).")],
     features: Features = None,
     exclude: Exclude = None,
-    method: Annotated[str, typer.Option(help="lelp, kd, or labels (the student on labels only).")] = "lelp",
-    student: Annotated[str, typer.Option(help="mlp (one hidden layer of 128) or linear.")] = "mlp",
+    method: Annotated[str, typer.Option(
+        help="lelp, kd, labels (the student on labels only), kmeans or random (the LELP paper's "
+        "pseudo-subclass baselines), or auto (the best of labels/KD/LELP by CV on the labelled rows).")] = "lelp",
+    student: Annotated[str, typer.Option(
+        help="mlp (one hidden layer of 128) or linear; tfidf-mlp / tfidf-linear name the same students "
+        "reading the raw --text column.")] = "mlp",
     text: Annotated[Optional[str], typer.Option(help="Text column the encoder teacher embeds.")] = None,
     unlabeled: Annotated[Optional[str], typer.Option(
         help="Extra unlabelled transfer rows (same feature/teacher columns, no target).")] = None,
@@ -247,11 +252,12 @@ def distill(
 
     check_writable(output)
     params = parse_params(param or ())
-    model = make_distiller(method, student, params)
+    model = make_distiller("lelp" if method == "auto" else method, student, params)
     seed = _with_default_seed(model, params)
     frame, roles, y, labelled = training_rows(
         read_table(data), target, teacher=teacher, text=text, features=_patterns(features),
-        exclude=_patterns(exclude) or (), unlabeled=None if unlabeled is None else read_table(unlabeled))
+        exclude=_patterns(exclude) or (), unlabeled=None if unlabeled is None else read_table(unlabeled),
+        student=student)
     X = prepare_table(frame, roles, where=data)
     n_labelled = int(labelled.sum())
     if not quiet:
@@ -265,6 +271,8 @@ def distill(
         teacher_arrays = {"estimator__teacher_logits": signal.logits,
                           "estimator__teacher_embeddings": signal.embeddings,
                           "estimator__teacher_head": (signal.head_weights, signal.head_bias)}
+    if method == "auto":
+        pipeline, method = _choose_method(student, params, roles, seed, X, y, labelled, teacher_arrays, quiet)
     with progress(f"distilling ({method}) into a {student} student on {len(y):,} rows", quiet=quiet) as update:
         with listen_to_progress(update):
             pipeline.fit(X, y, **teacher_arrays)
@@ -281,6 +289,28 @@ def distill(
             ("time", f"{seconds:.1f} s"),
             ("model file", str(output)),
         ]))
+
+
+def _choose_method(student, params, roles, seed, X, y, labelled, teacher_arrays, quiet):
+    """``--method auto``: cross-validate the candidates, show their table, return the best student."""
+    from distilkit.distill.selection import DEFAULT_CANDIDATES, cross_validate_candidates
+    from distilkit.distill.workflow import make_distiller
+    from distilkit.featurizer import make_model
+
+    def make_student(candidate):
+        return make_model(make_distiller(candidate.method, student, {**params, **candidate.params}), roles,
+                          random_state=seed)
+
+    with progress(f"choosing among {len(DEFAULT_CANDIDATES)} methods by 3-fold CV on the labelled rows",
+                  quiet=quiet):
+        rows, best = cross_validate_candidates(make_student, DEFAULT_CANDIDATES, X, y, labelled, teacher_arrays,
+                                               random_state=seed)
+    chosen = best["candidate"]
+    if not quiet:
+        console.print(candidates_table("methods: accuracy on held-out labelled rows (3-fold CV)",
+                                       [(row["candidate"].name, row["mean"], row["std"]) for row in rows],
+                                       chosen.name))
+    return make_student(chosen), f"auto: {chosen.name}"
 
 
 def _model_input(path):

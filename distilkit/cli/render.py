@@ -115,6 +115,17 @@ def roles_table(title, rows):
     return table
 
 
+def candidates_table(title, rows, chosen):
+    """Cross-validated candidates: name, mean and sd of the score, the chosen one marked."""
+    table = Table(title=escape(title), title_justify="left")
+    table.add_column("candidate", style="bold")
+    for name in ("mean", "sd", ""):
+        table.add_column(name, justify="right")
+    for name, mean, sd in rows:
+        table.add_row(escape(name), f"{mean:.4f}", f"{sd:.4f}", "chosen" if name == chosen else "")
+    return table
+
+
 def metrics_table(title, metrics):
     table = Table(title=escape(title), title_justify="left")
     table.add_column("metric", style="bold")

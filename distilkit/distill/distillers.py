@@ -213,6 +213,9 @@ class _Distiller(NeuralClassifierBase):
         soft = np.zeros((len(X), n_outputs)) if signal is None else self._soft_targets(signal, codes,
                                                                                         **target_options)
         targets = np.column_stack([soft, codes]).astype(np.float32)
+        if self.alpha == 1:
+            # Trained on labels only, unlabelled rows would only make empty batches.
+            X, codes, targets = X[labelled], codes[labelled], targets[labelled]
         return self._train_net(X, codes, targets)
 
     fit.__doc__ = f"""Distil the teacher into the student.

@@ -22,10 +22,14 @@ from distilkit.scale.embedding import embed_texts
 
 __all__ = ["METHODS", "STUDENTS", "make_distiller", "resolve_teacher", "training_rows"]
 
-#: ``--method`` -> (registry name, fixed parameters).
-METHODS = {"lelp": ("lelp", {}), "kd": ("kd", {}), "labels": ("kd", {"alpha": 1.0})}
-#: ``--student`` -> hidden layers of the student network.
-STUDENTS = {"mlp": (128,), "linear": ()}
+#: ``--method`` -> (registry name, fixed parameters). ``kmeans`` and ``random`` are the LELP
+#: paper's pseudo-subclass baselines (App. C) on the same student; ``auto`` chooses among
+#: labels, KD and LELP by cross-validation (:mod:`distilkit.distill.selection`).
+METHODS = {"lelp": ("lelp", {}), "kd": ("kd", {}), "labels": ("kd", {"alpha": 1.0}),
+           "kmeans": ("lelp", {"subclasses": "kmeans"}), "random": ("lelp", {"subclasses": "random"})}
+#: ``--student`` -> hidden layers of the student network. The ``tfidf-`` names say that the
+#: student reads the raw text column (TF-IDF word and character n-grams) and need one.
+STUDENTS = {"mlp": (128,), "linear": (), "tfidf-mlp": (128,), "tfidf-linear": ()}
 
 
 def make_distiller(method, student, params=None):
@@ -33,7 +37,7 @@ def make_distiller(method, student, params=None):
     from distilkit.registry import make_estimator
 
     if method not in METHODS:
-        raise DataError(f"unknown method {method!r} (choose from: {', '.join(METHODS)})")
+        raise DataError(f"unknown method {method!r} (choose from: {', '.join([*METHODS, 'auto'])})")
     if student not in STUDENTS:
         raise DataError(f"unknown student {student!r} (choose from: {', '.join(STUDENTS)})")
     name, fixed = METHODS[method]
@@ -41,7 +45,7 @@ def make_distiller(method, student, params=None):
     return estimator.set_params(hidden_layer_sizes=STUDENTS[student], **fixed)
 
 
-def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(), unlabeled=None):
+def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(), unlabeled=None, student=None):
     """Rows, student column roles and labels of a distillation run.
 
     Parameters
@@ -59,6 +63,8 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
         Columns (names or globs) the student does not see.
     unlabeled : pandas.DataFrame, default=None
         Extra transfer rows; their target column, if any, is ignored.
+    student : str, default=None
+        The ``STUDENTS`` name; a ``tfidf-`` student needs ``text``.
 
     Returns
     -------
@@ -70,6 +76,8 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
         Labels; unlabelled rows are ``-1`` (numeric labels) or ``None``.
     labelled : ndarray of bool of shape (n_rows,)
     """
+    if text is None and student is not None and student.startswith("tfidf-"):
+        raise DataError(f"student {student!r} reads a text column: pass --text")
     y = target_vector(frame, target, min_classes=2)
     n_labelled = len(y)
     if unlabeled is not None:

@@ -182,6 +182,12 @@ def table_cases():
                                         "-o {out}/s.dkm", "n_subclasses"),
         "distill more subclasses than dimensions": Case("distill {ok} -t label --teacher embeddings:a,b "
                                                         "-p n_subclasses=40 -o {out}/s.dkm", "n_subclasses=40"),
+        "distill tfidf student without text": Case("distill {ok} -t label --teacher embeddings:a,b "
+                                                   "--student tfidf-mlp -o {out}/s.dkm", "pass --text"),
+        "distill auto with too few labels": Case("distill {few_labels} -t label --teacher embeddings:a,b "
+                                                 "--method auto -o {out}/s.dkm", "at least 3 labelled rows"),
+        "distill NaN teacher embeddings": Case("distill {nan_embedding} -t label --teacher embeddings:a,b "
+                                               "-o {out}/s.dkm", "feature column 'a' contains NaN or infinite values"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }
@@ -216,7 +222,8 @@ def workspace(tmp_path_factory):
     frame = _frame()
     files = {name: root / name for name in ("ok.csv", "text.parquet", "one.csv", "corrupt.parquet", "empty.csv",
                                              "data.json", "huge.csv", "nan_label.csv", "other.csv", "late.csv",
-                                             "two.csv", "with_prediction.csv", "ratings.csv")}
+                                             "two.csv", "with_prediction.csv", "ratings.csv", "few_labels.csv",
+                                             "nan_embedding.csv")}
     frame.to_csv(files["ok.csv"], index=False)
     frame.assign(c="word").to_parquet(files["text.parquet"])
     frame.assign(label="pos").to_csv(files["one.csv"], index=False)
@@ -232,6 +239,8 @@ def workspace(tmp_path_factory):
     frame.drop(columns="c").to_csv(files["two.csv"], index=False)
     frame.assign(prediction=1).to_csv(files["with_prediction.csv"], index=False)
     _ratings().to_csv(files["ratings.csv"], index=False)
+    frame.iloc[:5].assign(label=["pos", "neg", "pos", "neg", "neg"]).to_csv(files["few_labels.csv"], index=False)
+    frame.assign(a=frame.a.where(frame.index != 9)).to_csv(files["nan_embedding.csv"], index=False)
 
     runner = CliRunner()
     tiny = root / "tiny.dkm"
