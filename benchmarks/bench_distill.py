@@ -1,27 +1,26 @@
-"""LELP vs Hinton KD vs label-only students, with the paper's ablations and controls.
+"""Distillation where it is meant to pay: few labels, a strong teacher, many unlabelled texts.
 
-Tasks
-1. VADER Amazon review snippets (binary, |sentiment| >= 0.5, 2,985 rows), split 35% teacher /
-   35% transfer / 15% validation / 15% test (stratified, fixed). Teacher: frozen MPNet
-   (all-mpnet-base-v2, 768-d) + logistic head fitted on the teacher split. Students, trained on
-   the transfer split with alpha = 0 (the teacher's targets only): (i) an MLP on frozen MiniLM
-   embeddings (384-d), (ii) an MLP on TF-IDF word+bigram features (2,000 columns).
-2. digits, odd vs even (binary with real subclasses): teacher = logistic regression on 300
-   Nystroem RBF features of the standardised pixels (its embedding); student = an MLP on every
-   other pixel (32).
-   The oracle row splits each class by the true digit (S = 5).
+Tasks: VADER movie-review snippets (main, 10,605 rows with |sentiment| >= 0.5) and VADER
+Amazon review snippets (second, 2,985 rows). A fixed stratified 20% test split; every
+other snippet is the in-domain pool. For each labelled budget n_L in {100, 300, 1000} and
+seed, n_L pool rows are labelled (stratified) and the rest of the pool is the unlabelled
+transfer set.
 
-Methods (same student, same transfer rows; the label-only student uses the transfer labels):
-label-only; KD (tau in {1, 2, 4}); LELP (S in {2, 4, 8} x beta in {0.5, 1, 2}); LELP ablations
-without the null-space projection, without the rotation; a control with the same C*S head and
-random input-independent subclass splits; the oracle (digits); and KD / LELP with alpha = 0.5
-(the transfer labels mixed in). tau and (S, beta) are chosen on
-the validation split; every configuration is also reported. 5 training seeds, mean +- std of
-test accuracy.
+Teacher: frozen MPNet (all-mpnet-base-v2) + logistic regression fitted on the n_L labels.
+Students: the same TF-IDF-MLP reading the raw text (the featurizer of ``distilkit distill
+--student tfidf-mlp``: TF-IDF words 1-2 + chars 2-5 -> SVD(100) -> MLP(128)), fitted once
+per task on the pool's texts (unsupervised) and shared by every method:
 
-Speed: LELP targets for 100,000 x 768 float32 embeddings, 2 classes, S = 8; student vs teacher
-inference throughput (rows/s, features included); seconds per training epoch of the skorch
-student vs a plain torch loop over the same batches.
+- labels: the student on the n_L labels only;
+- KD (tau = 2) and LELP (S = 4, beta = 1) on the teacher's targets for every pool row;
+- the LELP paper's baselines on the same student: K-means subclasses and random
+  projections (S = 4), and the random-split control (input-independent subclass splits);
+- auto: ``--method auto``'s choice among labels / KD tau in {1, 2, 4} / LELP S in {2, 4} x
+  beta in {0.5, 1, 2}, by 3-fold CV on the n_L labelled rows.
+
+5 seeds; mean +- std of test accuracy, and each method's paired difference to KD (same
+seed, same labels, same teacher) with a 95% t interval. Then rows/s and model size of the
+teacher and of a saved student pipeline scoring raw text.
 
     python benchmarks/bench_distill.py --sdist data/vendor/vaderSentiment-3.3.2.tar.gz
 
@@ -29,242 +28,182 @@ Prints tables and writes benchmarks/results/distill.json.
 """
 
 import argparse
-import json
+import os
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from common import machine, timed, write_results
+from joblib import Parallel, delayed
 from rich.console import Console
 from rich.table import Table
-from sklearn.datasets import load_digits
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.kernel_approximation import Nystroem
+from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from distilkit import KDDistiller, LELPDistiller, load_vader
-from distilkit.distill import targets as lelp
+from distilkit import KDDistiller, LELPDistiller, load_vader, save_model
+from distilkit.distill.selection import DEFAULT_CANDIDATES, cross_validate_candidates
 from distilkit.distill.teachers import teacher_signal
+from distilkit.featurizer import infer_roles, make_model
 from distilkit.scale.embedding import embed_texts
 
 HERE = Path(__file__).resolve().parent
 console = Console(width=170)
 SEEDS = range(5)
-STUDENT = {"hidden_layer_sizes": (128,), "max_epochs": 30, "lr": 1e-3, "batch_size": 64}
+BUDGETS = (100, 300, 1000)
+STUDENT = {"hidden_layer_sizes": (128,), "max_epochs": 30, "lr": 1e-3, "batch_size": 128}
+TASKS = {"amazon": "amazonReviewSnippets", "movies": "movieReviewSnippets"}
 
 
-def splits(y, seed=0):
-    """Stratified 35/35/15/15 index split: teacher, transfer, validation, test."""
-    index = np.arange(len(y))
-    teacher, rest = train_test_split(index, train_size=0.35, stratify=y, random_state=seed)
-    transfer, rest = train_test_split(rest, train_size=35 / 65, stratify=y[rest], random_state=seed)
-    validation, test = train_test_split(rest, train_size=0.5, stratify=y[rest], random_state=seed)
-    return teacher, transfer, validation, test
+def student(method, seed, **params):
+    """The student of a method: one network, one set of training settings."""
+    if method == "labels":
+        return KDDistiller(random_state=seed, alpha=1.0, **{**STUDENT, **params})
+    if method == "kd":
+        return KDDistiller(random_state=seed, **{**STUDENT, **params})
+    return LELPDistiller(random_state=seed, **{**STUDENT, **params})
 
 
-def configurations(n_classes, oracle=None):
-    """(name, estimator factory, extra fit parameters factory) for every method row."""
-    rows = [("label-only", lambda s: KDDistiller(alpha=1.0, random_state=s, **STUDENT), None)]
-    for tau in (1.0, 2.0, 4.0):
-        rows.append((f"KD tau={tau:g}", lambda s, t=tau: KDDistiller(temperature=t, random_state=s, **STUDENT), None))
-    for n_sub in (2, 4, 8):
-        for beta in (0.5, 1.0, 2.0):
-            rows.append((f"LELP S={n_sub} beta={beta:g}",
-                         lambda s, k=n_sub, b=beta: LELPDistiller(k, subclass_temperature=b, random_state=s,
-                                                                  **STUDENT), None))
-    rows.append(("LELP S=4 beta=1, no null space",
-                 lambda s: LELPDistiller(4, null_space=False, random_state=s, **STUDENT), None))
-    rows.append(("LELP S=4 beta=1, no rotation",
-                 lambda s: LELPDistiller(4, rotate=False, random_state=s, **STUDENT), None))
-    rows.append(("KD tau=2, alpha=0.5 (with labels)",
-                 lambda s: KDDistiller(temperature=2.0, alpha=0.5, random_state=s, **STUDENT), None))
-    rows.append(("LELP S=4 beta=1, alpha=0.5 (with labels)",
-                 lambda s: LELPDistiller(4, alpha=0.5, random_state=s, **STUDENT), None))
-    rows.append(("control: random splits S=4",
-                 lambda s: LELPDistiller(4, random_state=s, **STUDENT),
-                 lambda n, s: {"subclass_coordinates": np.random.default_rng(1000 + s).normal(size=(n, n_classes, 4))}))
-    if oracle is not None:
-        rows.append(("oracle subclasses S=5", lambda s: LELPDistiller(5, random_state=s, **STUDENT),
-                     lambda n, s: {"subclass_coordinates": oracle}))
-    return rows
+METHODS = {
+    "labels": lambda seed: student("labels", seed),
+    "KD tau=2": lambda seed: student("kd", seed, temperature=2.0),
+    "LELP S=4 beta=1": lambda seed: student("lelp", seed, n_subclasses=4),
+    "K-means S=4": lambda seed: student("lelp", seed, n_subclasses=4, subclasses="kmeans"),
+    "random projections S=4": lambda seed: student("lelp", seed, n_subclasses=4, subclasses="random"),
+    "random-split control S=4": lambda seed: student("lelp", seed, n_subclasses=4),
+}
 
 
-def run_task(name, X_student, y, signal, parts, oracle=None):
-    """Fit every configuration for every seed; accuracy on validation and test."""
-    _, transfer, validation, test = parts
-    teacher_acc = float((signal.logits[test].argmax(axis=1) == np.searchsorted(signal.classes, y[test])).mean())
-    results = {}
-    for label, make, extra in configurations(len(signal.classes),
-                                             None if oracle is None else oracle[transfer]):
-        val, tst = [], []
-        for seed in SEEDS:
-            student = make(seed)
-            fit_params = {} if label == "label-only" else {
-                "teacher_logits": signal.logits[transfer], "teacher_embeddings": signal.embeddings[transfer],
-                "teacher_head": (signal.head_weights, signal.head_bias)}
-            if extra is not None:
-                fit_params.update(extra(len(transfer), seed))
-            labels = y[transfer] if student.alpha > 0 else None  # alpha = 0: the teacher only
-            student.fit(X_student[transfer], labels, **fit_params)
-            val.append(float((student.predict(X_student[validation]) == y[validation]).mean()))
-            tst.append(float((student.predict(X_student[test]) == y[test]).mean()))
-        results[label] = {"val_mean": float(np.mean(val)), "test_mean": float(np.mean(tst)),
-                          "test_std": float(np.std(tst)), "test": tst}
-        console.print(f"  {name}: {label}: test {np.mean(tst):.4f} ± {np.std(tst):.4f}")
-    return {"teacher_test_accuracy": teacher_acc, "n_transfer": len(transfer), "n_test": len(test),
-            "methods": results}
+def text_features(texts, pool):
+    """The tfidf-mlp student's featurizer, fitted on the pool's texts (no labels)."""
+    frame = pd.DataFrame({"text": texts})
+    roles = infer_roles(frame, text=["text"])
+    featurizer = make_model(KDDistiller(), roles, random_state=0)[:-1].fit(frame.iloc[pool])
+    return featurizer.transform(frame).astype(np.float32), roles
 
 
-def summarise(results):
-    """Choose KD's tau and LELP's (S, beta) on validation among the alpha = 0 grid rows."""
-    per_task = {}
-    for name, block in results.items():
-        methods = block["methods"]
+def run_cell(X, y, mpnet, pool, test, n_labelled, seed):
+    """Every method at one budget and seed: test accuracies, the teacher's and auto's choice."""
+    labelled_rows = train_test_split(pool, train_size=n_labelled, stratify=y[pool], random_state=seed)[0]
+    is_labelled = np.isin(pool, labelled_rows)
+    labels = np.where(is_labelled, y[pool], -1)
+    signal = teacher_signal(LogisticRegression(max_iter=5000), mpnet[pool], labels, is_labelled)
+    arrays = {"teacher_logits": signal.logits, "teacher_embeddings": signal.embeddings,
+              "teacher_head": (signal.head_weights, signal.head_bias)}
+    teacher_logits = mpnet[test] @ signal.head_weights.T + signal.head_bias
+    scores = {"teacher": float(np.mean(signal.classes[teacher_logits.argmax(axis=1)] == y[test]))}
+    for name, make in METHODS.items():
+        model = make(seed)
+        fit_params = {} if name == "labels" else dict(arrays)
+        if name.startswith("random-split"):
+            fit_params["subclass_coordinates"] = np.random.default_rng(1000 + seed).normal(size=(len(pool), 2, 4))
+        model.fit(X[pool], None if name != "labels" else labels, **fit_params)
+        scores[name] = float(np.mean(model.predict(X[test]) == y[test]))
 
-        def chosen(prefix):
-            return max((k for k in methods if k.startswith(prefix) and "," not in k),
-                       key=lambda k: methods[k]["val_mean"])
+    def make_candidate(candidate):
+        return student(candidate.method, seed, **candidate.params)
 
-        block["selected"] = {"KD": chosen("KD tau="), "LELP": chosen("LELP S=")}
-        kd, lelp_row = methods[block["selected"]["KD"]], methods[block["selected"]["LELP"]]
-        per_task[name] = {"teacher": block["teacher_test_accuracy"], "label_only": methods["label-only"]["test_mean"],
-                          "kd": kd["test_mean"], "lelp": lelp_row["test_mean"],
-                          "lelp_minus_kd": lelp_row["test_mean"] - kd["test_mean"]}
-    return {"per_task": per_task,
-            "mean_lelp_minus_kd": float(np.mean([r["lelp_minus_kd"] for r in per_task.values()]))}
+    rows, best = cross_validate_candidates(make_candidate, DEFAULT_CANDIDATES, X[pool], labels, is_labelled,
+                                           arrays, random_state=seed)
+    chosen = best["candidate"]
+    model = make_candidate(chosen)
+    model.fit(X[pool], labels, **({} if chosen.method == "labels" else arrays))
+    scores["auto"] = float(np.mean(model.predict(X[test]) == y[test]))
+    return scores, chosen.name
 
 
-def vader_tasks(sdist, cache_dir):
-    frame = load_vader("amazonReviewSnippets", sdist)
+def interval(differences):
+    """Mean and 95% t interval of paired differences."""
+    d = np.asarray(differences)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return {"mean": float(d.mean()), "low": float(d.mean() - half), "high": float(d.mean() + half)}
+
+
+def run_task(name, sdist, cache_dir, n_jobs):
+    frame = load_vader(TASKS[name], sdist)
     texts, y = frame["text"].tolist(), frame["label"].to_numpy()
-    parts = splits(y)
-    teacher_rows = parts[0]
     start = time.perf_counter()
     mpnet = embed_texts(texts, "mpnet", cache_dir)
-    minilm = embed_texts(texts, "minilm", cache_dir)
-    console.print(f"embeddings ready in {time.perf_counter() - start:.1f} s")
-    labelled = np.zeros(len(y), dtype=bool)
-    labelled[teacher_rows] = True
-    signal = teacher_signal(LogisticRegression(max_iter=5000), mpnet, y, labelled)
-    tfidf = TfidfVectorizer(ngram_range=(1, 2), max_features=2000, sublinear_tf=True).fit(
-        [texts[i] for i in parts[1]])
-    bag = tfidf.transform(texts).toarray().astype(np.float32)
-    return {
-        "vader_amazon_mpnet_to_minilm_mlp": (minilm, y, signal, parts, None),
-        "vader_amazon_mpnet_to_tfidf_mlp": (bag, y, signal, parts, None),
-    }, {"texts": texts, "tfidf": tfidf, "signal": signal}
+    console.print(f"{name}: {len(y):,} snippets, MPNet embeddings in {time.perf_counter() - start:.1f} s")
+    pool, test = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=0)
+    X, roles = text_features(texts, pool)
+    # One process per core; every student network uses one torch thread.
+    cells = Parallel(n_jobs=n_jobs)(delayed(run_cell)(X, y, mpnet, pool, test, n_labelled, seed)
+                                    for n_labelled in BUDGETS for seed in SEEDS)
+    budgets = {}
+    for index, n_labelled in enumerate(BUDGETS):
+        per_seed = [scores for scores, _ in cells[index * len(SEEDS): (index + 1) * len(SEEDS)]]
+        choices = [choice for _, choice in cells[index * len(SEEDS): (index + 1) * len(SEEDS)]]
+        for seed, scores, choice in zip(SEEDS, per_seed, choices):
+            console.print(f"  {name} n_L={n_labelled} seed={seed}: " + ", ".join(
+                f"{k} {v:.3f}" for k, v in scores.items()) + f" (auto: {choice})")
+        methods = {}
+        for method in per_seed[0]:
+            values = [s[method] for s in per_seed]
+            methods[method] = {"mean": float(np.mean(values)), "std": float(np.std(values)), "runs": values,
+                               "minus_kd": interval([s[method] - s["KD tau=2"] for s in per_seed]),
+                               "minus_labels": interval([s[method] - s["labels"] for s in per_seed])}
+        budgets[n_labelled] = {"methods": methods, "auto_choices": choices}
+    return {"n": len(y), "n_pool": len(pool), "n_test": len(test), "budgets": budgets,
+            "context": (texts, y, mpnet, pool, test, X, roles)}
 
 
-def digits_task():
-    X, digit = load_digits(return_X_y=True)
-    y = digit % 2
-    parts = splits(y)
-    labelled = np.zeros(len(y), dtype=bool)
-    labelled[parts[0]] = True
-    teacher = make_pipeline(StandardScaler(), Nystroem(gamma=0.01, n_components=300, random_state=0),
-                            LogisticRegression(C=10.0, max_iter=5000))
-    signal = teacher_signal(teacher, X, y, labelled)
-    oracle = np.zeros((len(y), 2, 5))
-    oracle[np.arange(len(y)), y, digit // 2] = 5.0
-    return {"digits_odd_even_pixels_to_half_pixels_mlp": (X[:, ::2].astype(np.float32), y, signal, parts, oracle)}
+def speed_and_size(context):
+    """Rows/s and file size: MPNet + head teacher vs the saved TF-IDF-MLP student pipeline on raw text."""
+    from distilkit.encoders import encode_texts, packaged_model_path
 
-
-def target_seconds():
-    rng = np.random.default_rng(0)
-    H = rng.normal(size=(100_000, 768)).astype(np.float32)
-    W = rng.normal(size=(2, 768))
-    logits = H @ W.T.astype(np.float32)
-    groups = logits.argmax(axis=1)
-
-    def build():
-        means, directions = lelp.class_subspaces(H, groups, 2, 8, row_basis=lelp.head_row_space(W), rng=rng)
-        z = lelp.subclass_coordinates(H, means, directions)
-        lelp.pseudo_subclass_targets(logits, z)
-
-    return timed(build)
-
-
-def throughput(context, X_minilm):
-    """Rows per second: teacher (MPNet encoding + head) vs students (features + MLP)."""
-    from distilkit.encoders import encode_texts
-
-    texts = context["texts"][:300]
-    signal = context["signal"]
-    teacher_s = timed(lambda: encode_texts(texts, "mpnet") @ signal.head_weights.T, repeats=1)
-    minilm_s = timed(lambda: encode_texts(texts, "minilm"), repeats=1)
-    student = KDDistiller(random_state=0, **STUDENT).fit(X_minilm[:500], teacher_logits=signal.logits[:500])
-    mlp_s = timed(lambda: student.predict_proba(np.repeat(X_minilm[:300], 10, axis=0)))
-    tfidf_student = KDDistiller(random_state=0, **STUDENT).fit(
-        context["tfidf"].transform(context["texts"][:500]).toarray(), teacher_logits=signal.logits[:500])
-    tfidf_s = timed(lambda: tfidf_student.predict_proba(context["tfidf"].transform(texts * 10).toarray()))
-    return {
-        "teacher_mpnet_head_rows_per_s": len(texts) / teacher_s,
-        "student_minilm_mlp_rows_per_s": len(texts) / (minilm_s + mlp_s / 10),
-        "student_tfidf_mlp_rows_per_s": len(texts) * 10 / tfidf_s,
-    }
-
-
-def epoch_seconds(X, logits, epochs=20):
-    """The skorch student vs a plain torch loop: same net, loss, batches and optimizer."""
-    import torch
-
-    from distilkit.distill.loss import DistillationLoss, StudentMLP
-    from distilkit.neural.batching import BatchIndexSampler
-    from distilkit.neural.threads import torch_threads
-
-    X = StandardScaler().fit_transform(X).astype(np.float32)
-    soft = torch.softmax(torch.as_tensor(logits, dtype=torch.float32), dim=1)
-    target = torch.cat([soft, -torch.ones(len(X), 1)], dim=1)
-    params = {**STUDENT, "max_epochs": epochs}
-
-    def skorch_fit():
-        KDDistiller(random_state=0, standardize=False, **params).fit(X, teacher_logits=logits)
-
-    def plain_fit():
-        with torch_threads(1):
-            torch.manual_seed(0)
-            module = StudentMLP(X.shape[1], 2, STUDENT["hidden_layer_sizes"])
-            optimizer = torch.optim.Adam(module.parameters(), lr=STUDENT["lr"])
-            criterion = DistillationLoss(1, 1.0, 0.0)
-            inputs = torch.from_numpy(X)
-            sampler = BatchIndexSampler(len(X), STUDENT["batch_size"], seed=0)
-            for _ in range(epochs):
-                for batch in sampler:
-                    optimizer.zero_grad()
-                    loss = criterion(module(inputs[batch]), target[batch])
-                    loss.backward()
-                    optimizer.step()
-
-    skorch_s, plain_s = timed(skorch_fit, 5) / epochs, timed(plain_fit, 5) / epochs
-    return {"skorch_s_per_epoch": skorch_s, "plain_torch_s_per_epoch": plain_s, "ratio": skorch_s / plain_s,
-            "rows": len(X), "epochs": epochs}
+    texts, y, mpnet, pool, test, _, roles = context
+    sample = [texts[i] for i in test[:200]]
+    head = LogisticRegression(max_iter=5000).fit(mpnet[pool], y[pool])
+    teacher_s = timed(lambda: head.predict_proba(encode_texts(sample, "mpnet")))
+    frame = pd.DataFrame({"text": texts})
+    pipeline = make_model(student("kd", 0), roles, random_state=0)
+    signal = teacher_signal(LogisticRegression(max_iter=5000), mpnet[pool], y[pool])
+    pipeline.fit(frame.iloc[pool], None, estimator__teacher_logits=signal.logits)
+    many = frame.iloc[np.resize(test, 20_000)]
+    student_s = timed(lambda: pipeline.predict_proba(many), repeats=3)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "student.dkm"
+        save_model(pipeline, path, roles=[r.as_dict() for r in roles])
+        student_bytes = path.stat().st_size
+    weights = Path(packaged_model_path("mpnet"))
+    teacher_bytes = sum(f.stat().st_size for f in weights.rglob("*") if f.is_file())
+    result = {"teacher_rows_per_s": len(sample) / teacher_s, "student_rows_per_s": len(many) / student_s,
+              "teacher_bytes": teacher_bytes, "student_file_bytes": student_bytes}
+    result["student_over_teacher_speed"] = result["student_rows_per_s"] / result["teacher_rows_per_s"]
+    return result
 
 
 def print_tables(document):
-    for task, block in document["tasks"].items():
-        table = Table(title=f"{task}: test accuracy, mean ± std over {len(SEEDS)} seeds "
-                            f"(teacher {block['teacher_test_accuracy']:.4f}; {block['n_transfer']} transfer rows, "
-                            f"{block['n_test']} test rows; * = chosen on validation)")
-        for column in ("method", "validation", "test"):
-            table.add_column(column)
-        chosen = set(block["selected"].values())
-        for label, row in block["methods"].items():
-            table.add_row(label + (" *" if label in chosen else ""), f"{row['val_mean']:.4f}",
-                          f"{row['test_mean']:.4f} ± {row['test_std']:.4f}")
-        console.print(table)
-    summary = Table(title="Selected KD vs selected LELP (test accuracy)")
-    for column in ("task", "teacher", "label-only", "KD", "LELP", "LELP − KD"):
-        summary.add_column(column)
-    for task, row in document["summary"]["per_task"].items():
-        summary.add_row(task, f"{row['teacher']:.4f}", f"{row['label_only']:.4f}", f"{row['kd']:.4f}",
-                        f"{row['lelp']:.4f}", f"{row['lelp_minus_kd']:+.4f}")
-    console.print(summary)
-    console.print(f"mean LELP − KD over tasks: {document['summary']['mean_lelp_minus_kd']:+.4f}")
-    console.print(f"speed: {json.dumps(document['speed'], indent=1)}")
+    for name, task in document["tasks"].items():
+        for n_labelled, block in task["budgets"].items():
+            table = Table(title=f"{name}: {n_labelled} labels + {task['n_pool'] - int(n_labelled):,} unlabelled "
+                                f"snippets, test accuracy on {task['n_test']:,} (mean ± std over {len(SEEDS)} seeds; "
+                                "paired differences with 95% intervals)", title_justify="left")
+            for column in ("method", "accuracy", "− labels", "− KD"):
+                table.add_column(column, justify="left" if column == "method" else "right")
+            for method, row in block["methods"].items():
+                table.add_row(method, f"{row['mean']:.4f} ± {row['std']:.4f}", _interval(row["minus_labels"]),
+                              _interval(row["minus_kd"]))
+            console.print(table)
+            console.print(f"  auto chose: {', '.join(block['auto_choices'])}")
+    speed = document["speed"]
+    table = Table(title="teacher vs student on raw text (movies)", title_justify="left")
+    for column in ("model", "rows/s", "size"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    table.add_row("MPNet + logistic head", f"{speed['teacher_rows_per_s']:,.1f}",
+                  f"{speed['teacher_bytes'] / 1e6:,.0f} MB (weights)")
+    table.add_row("TF-IDF-MLP student (.dkm pipeline)", f"{speed['student_rows_per_s']:,.0f}",
+                  f"{speed['student_file_bytes'] / 1e6:,.1f} MB (file)")
+    console.print(table)
+    console.print(f"student / teacher rows/s: {speed['student_over_teacher_speed']:,.0f}x")
+
+
+def _interval(block):
+    return f"{block['mean']:+.4f} [{block['low']:+.4f}, {block['high']:+.4f}]"
 
 
 def main():
@@ -272,34 +211,18 @@ def main():
     parser.add_argument("--sdist", required=True, help="vaderSentiment-3.3.2.tar.gz")
     parser.add_argument("--cache-dir", type=Path, default=HERE / "cache")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "distill.json")
-    parser.add_argument("--summarise-only", action="store_true",
-                        help="re-derive the selection and summary of an existing --out file and print it")
+    parser.add_argument("--n-jobs", type=int, default=2, help="seeds and budgets run in parallel processes")
     args = parser.parse_args()
-    if args.summarise_only:
-        document = json.loads(args.out.read_text())
-        document["summary"] = summarise(document["tasks"])
-        print_tables(document)
-        write_results(document, args.out, console)
-        return
     warnings.simplefilter("ignore", FutureWarning)
-    vader, context = vader_tasks(args.sdist, args.cache_dir)
-    tasks = {**vader, **digits_task()}
-    results = {}
-    for name, (X, y, signal, parts, oracle) in tasks.items():
-        console.print(f"task {name}")
-        results[name] = run_task(name, X, y, signal, parts, oracle)
-    minilm = tasks["vader_amazon_mpnet_to_minilm_mlp"]
-    speed = {"lelp_targets_100000x768_S8_s": target_seconds(),
-             **throughput(context, minilm[0]),
-             "epoch": epoch_seconds(minilm[0][minilm[3][1]], minilm[2].logits[minilm[3][1]])}
-    document = {
-        "benchmark": "distill",
-        "machine": machine(),
-        "student": {k: list(v) if isinstance(v, tuple) else v for k, v in STUDENT.items()},
-        "tasks": results,
-        "summary": summarise(results),
-        "speed": speed,
-    }
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    tasks = {name: run_task(name, args.sdist, args.cache_dir, args.n_jobs) for name in TASKS}
+    speed = speed_and_size(tasks["movies"].pop("context"))
+    tasks["amazon"].pop("context")
+    document = {"benchmark": "distill", "machine": machine(),
+                "student": {k: list(v) if isinstance(v, tuple) else v for k, v in STUDENT.items()},
+                "tasks": {name: {**task, "budgets": {str(k): v for k, v in task["budgets"].items()}}
+                          for name, task in tasks.items()},
+                "speed": speed}
     print_tables(document)
     write_results(document, args.out, console)
 

@@ -13,7 +13,7 @@ from sklearn.metrics import (
 from distilkit.exceptions import DataError
 
 #: Metrics where a smaller value is better; every other metric is better when larger.
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "rare_brier", "rare_binned_mse", "rps", "mae_rank"})
+LOWER_IS_BETTER = frozenset({"log_loss", "brier", "rare_brier", "rare_binned_mse", "rps", "mae_rank", "model MB"})
 
 
 def classification_metrics(y_true, proba, classes, y_pred=None):

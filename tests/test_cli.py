@@ -203,6 +203,22 @@ def test_distill_auto_chooses_the_best_row_of_its_table_and_baselines_run(tmp_pa
         assert result.exit_code == 0, result.output
 
 
+def test_a_saved_embeddings_teacher_scores_its_columns(tmp_path, distill_files):
+    teacher, student = tmp_path / "teacher.dkm", tmp_path / "student.dkm"
+    result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", "--teacher", "embeddings:emb_*",
+                 "--method", "kd", "--save-teacher", teacher, "-o", student, "-q")
+    assert result.exit_code == 0, result.output
+    meta = json.loads(run("inspect", teacher, "--json").stdout)
+    assert [role["column"] for role in meta["roles"]] == [f"emb_{j}" for j in range(12)]
+    for model in (teacher, student):
+        result = run("evaluate", model, distill_files["test"], "--json", "-", "-q")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.7
+    result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", "--teacher", "embeddings:emb_*",
+                 "--method", "labels", "--save-teacher", tmp_path / "t2.dkm", "-o", tmp_path / "s2.dkm")
+    assert_bad_input(result, "--save-teacher needs a teacher")
+
+
 def test_distill_from_a_teacher_model_file(tmp_path, distill_files):
     teacher = tmp_path / "teacher.dkm"
     assert run("fit", "logreg", distill_files["train"], "-t", "label", "-f", "emb_*", "-o", teacher).exit_code == 0
@@ -413,10 +429,18 @@ def test_user_text_is_never_read_as_markup(tmp_path, tiny_frame, name):
 def test_a_distilled_student_reads_the_raw_text(tmp_path, data_dir):
     data = data_dir / "amazon_reviews_sample.csv"
     student = tmp_path / "student.dkm"
+    teacher = tmp_path / "teacher.dkm"
     result = run("distill", data, "-t", "sentiment", "--teacher", "minilm", "--text", "text", "--method", "kd",
-                 "--cache-dir", tmp_path / "cache", "-o", student)
+                 "--student", "tfidf-mlp", "--cache-dir", tmp_path / "cache", "--save-teacher", teacher,
+                 "-o", student)
     assert result.exit_code == 0, result.output
     assert "TF-IDF" in result.stderr
+    # The saved teacher is the packaged encoder (by name) and its head: it scores raw text too.
+    result = run("evaluate", teacher, data, "--json", "-", "-q")
+    assert result.exit_code == 0, result.output
+    teacher_metrics = json.loads(result.stdout)["metrics"]
+    assert teacher_metrics["accuracy"] > 0.8 and teacher_metrics["model MB"] < 1.0
+    assert teacher_metrics["rows/s"] > 0
     rows = pd.read_csv(data).head(5).drop(columns="sentiment").to_csv(index=False)
     result = run("predict", student, "-", "--proba", "--id-column", "snippet_id", input=rows)
     assert result.exit_code == 0, result.output

@@ -151,3 +151,25 @@ def test_a_worker_killed_mid_job_loses_no_row_and_duplicates_none(scoring_files,
     out = _read_output(tmp_path / "out")
     assert rows == len(out) == 48_000
     assert sorted(out["id"]) == list(range(48_000))
+
+
+def test_a_cache_filled_by_another_process_meanwhile_is_read(tmp_path, monkeypatch):
+    import shutil
+
+    from distilkit.scale import embedding
+
+    texts = [f"sentence number {i}" for i in range(30)]
+    first = embed_texts(texts, "minilm", tmp_path / "a", partition_rows=10)
+    (done,) = [p for p in (tmp_path / "a").iterdir() if p.is_dir()]
+    real = embedding.encode_partition
+
+    def racing(chunk, encoder, path):
+        rows = real(chunk, encoder, path)
+        target = tmp_path / "b" / done.name
+        if not target.exists():  # the other process finishes first, during our encoding
+            shutil.copytree(done, target)
+        return rows
+
+    monkeypatch.setattr(embedding, "encode_partition", racing)
+    np.testing.assert_array_equal(embed_texts(texts, "minilm", tmp_path / "b", partition_rows=10), first)
+    assert [p.name for p in (tmp_path / "b").iterdir()] == [done.name]  # our temporary folder is gone

@@ -233,6 +233,8 @@ def distill(
     param: Annotated[
         Optional[list[str]], typer.Option("--param", "-p", help="Student hyperparameter as key=value (repeatable).")
     ] = None,
+    save_teacher: Annotated[Optional[Path], typer.Option(
+        help="Also save the teacher (packaged encoder by name + its fitted head) as a model file.")] = None,
     dask: Dask = None,
     quiet: Quiet = False,
 ):
@@ -244,13 +246,17 @@ def distill(
     (--method labels trains the same student on the labels).
     """
     from distilkit.cli.params import parse_params
-    from distilkit.distill.workflow import make_distiller, resolve_teacher, training_rows
+    from distilkit.distill.workflow import make_distiller, resolve_teacher, teacher_model, training_rows
     from distilkit.featurizer import make_model, prepare_table
     from distilkit.io import check_writable, read_table
     from distilkit.model_files import save_model
     from distilkit.progress import listen_to_progress
 
     check_writable(output)
+    if save_teacher is not None:
+        check_writable(save_teacher)
+        if method == "labels":
+            fail("--save-teacher needs a teacher: --method labels trains without one")
     params = parse_params(param or ())
     model = make_distiller("lelp" if method == "auto" else method, student, params)
     seed = _with_default_seed(model, params)
@@ -268,6 +274,8 @@ def distill(
     if method != "labels":
         with _on_dask(dask) as client, progress(f"teacher {teacher}", quiet=quiet):
             signal = resolve_teacher(teacher, frame, y, labelled, text=text, cache_dir=cache_dir, client=client)
+        if save_teacher is not None:
+            teacher_pipeline, teacher_roles = teacher_model(teacher, signal, frame, text=text)
         teacher_arrays = {"estimator__teacher_logits": signal.logits,
                           "estimator__teacher_embeddings": signal.embeddings,
                           "estimator__teacher_head": (signal.head_weights, signal.head_bias)}
@@ -280,6 +288,9 @@ def distill(
     save_model(pipeline, output, roles=[r.as_dict() for r in roles],
                metadata={"target": target, "data": str(data), "n_samples": len(y), "n_labelled": n_labelled,
                          "teacher": teacher, "method": method, "fit_seconds": seconds, "random_state": seed})
+    if save_teacher is not None:
+        save_model(teacher_pipeline, save_teacher, roles=teacher_roles,
+                   metadata={"target": target, "data": str(data), "n_labelled": n_labelled, "teacher": teacher})
     if not quiet:
         console.print(key_value_table(f"distilled {teacher} -> {student} ({method})", [
             ("rows", f"{len(y):,} ({n_labelled:,} labelled)"),
@@ -365,12 +376,17 @@ def evaluate(
     if target not in frame.columns:
         fail(f"target column {target!r} not found in {data}")
     y = target_vector(frame, target)
+    start = time.perf_counter()
     X = prepare_table(frame, roles, where=data)
     estimator, features = final_step_input(pipeline, X)
     proba = checked_proba(estimator, features, data)
+    scoring_seconds = time.perf_counter() - start
     # predict() rather than argmax(proba): estimators may apply a decision threshold.
     y_pred = estimator.predict(features)
     metrics = classification_metrics(y, proba, estimator.classes_, y_pred=y_pred)
+    # What a model costs next to what it scores: raw rows to probabilities, and its file.
+    metrics["rows/s"] = len(y) / max(scoring_seconds, 1e-9)
+    metrics["model MB"] = model.stat().st_size / 1e6
     metrics.update(optimised_metric(estimator, y, y_pred))
     if order is not None:
         metrics.update(ordinal_metrics(y, proba, estimator.classes_, order=labels_like_target(order, y)))

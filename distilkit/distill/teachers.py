@@ -32,6 +32,8 @@ class TeacherSignal:
     head_weights: np.ndarray | None = None
     head_bias: np.ndarray | None = None
     classes: np.ndarray | None = None
+    #: The fitted linear classifier on the embeddings, when the teacher is an estimator.
+    head: object = None
 
 
 def linear_head(coef, intercept):
@@ -98,4 +100,4 @@ def teacher_signal(teacher, X, y=None, labelled=None):
         )
     W, b = linear_head(head.coef_, head.intercept_)
     logits = embeddings @ W.T.astype(embeddings.dtype) + b
-    return TeacherSignal(np.asarray(logits, dtype=np.float64), embeddings, W, b, np.asarray(head.classes_))
+    return TeacherSignal(np.asarray(logits, dtype=np.float64), embeddings, W, b, np.asarray(head.classes_), head)

@@ -20,7 +20,7 @@ from distilkit.featurizer import infer_roles, prepare_table
 from distilkit.io import feature_matrix, resolve_columns, target_vector
 from distilkit.scale.embedding import embed_texts
 
-__all__ = ["METHODS", "STUDENTS", "make_distiller", "resolve_teacher", "training_rows"]
+__all__ = ["METHODS", "STUDENTS", "make_distiller", "resolve_teacher", "teacher_model", "training_rows"]
 
 #: ``--method`` -> (registry name, fixed parameters). ``kmeans`` and ``random`` are the LELP
 #: paper's pseudo-subclass baselines (App. C) on the same student; ``auto`` chooses among
@@ -137,3 +137,48 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
         return teacher_signal(model, prepare_table(frame, model_roles(meta), where=f"teacher {spec}"), y, labelled)
     raise DataError(f"unknown teacher {spec!r}: use a packaged encoder ({', '.join(PACKAGED_ENCODERS)}), "
                     "embeddings:<columns> or a .dkm model file")
+
+
+def teacher_model(spec, signal, frame, *, text=None):
+    """The teacher as a model that scores raw rows: its encoder (or embedding columns) and fitted head.
+
+    A packaged encoder is stored by name (its weights come from its package when the
+    file is loaded), so the file holds only the head.
+
+    Parameters
+    ----------
+    spec : str
+        A packaged encoder name or ``embeddings:<columns>`` (a ``.dkm`` teacher is a model
+        file already).
+    signal : TeacherSignal
+        From :func:`resolve_teacher`.
+    frame : pandas.DataFrame
+        The training rows (names the embedding columns).
+    text : str, default=None
+        The text column of an encoder teacher.
+
+    Returns
+    -------
+    model : sklearn.pipeline.Pipeline
+    roles : list of dict
+        The column roles to store with it (see :func:`distilkit.model_files.save_model`).
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    from distilkit.encoders import PACKAGED_ENCODERS, SentenceEncoder
+    from distilkit.featurizer import ColumnRole
+
+    if spec in PACKAGED_ENCODERS:
+        columns = [text]
+        features = ColumnTransformer([("text", SentenceEncoder(spec), text)])
+        roles = [ColumnRole(text, "text", "str", f"{spec} sentence embedding (packaged encoder, frozen)")]
+    elif spec.startswith("embeddings:"):
+        columns = resolve_columns(list(frame.columns), features=spec.split(":", 1)[1]).features
+        features = ColumnTransformer([("embedding", "passthrough", columns)])
+        roles = [ColumnRole(column, "numeric", "float64", "teacher embedding, as given") for column in columns]
+    else:
+        raise DataError(f"teacher {spec!r} is a model file already; only encoder and embeddings: teachers are saved")
+    # Fitting records the input columns only: the encoder is frozen and the head is fitted already.
+    features.fit(frame[columns].iloc[:1])
+    return Pipeline([("features", features), ("estimator", signal.head)]), [role.as_dict() for role in roles]

@@ -63,6 +63,16 @@ def embed_texts(texts, encoder, cache_dir, *, client=None, partition_rows=1024, 
     if folder.is_dir():
         return read_cache(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _encode_into(folder, texts, encoder, client, partition_rows, progress)
+    except OSError:
+        # Another process filled the same cache first (the rename found it): same texts, same embeddings.
+        if not folder.is_dir():
+            raise
+    return read_cache(folder)
+
+
+def _encode_into(folder, texts, encoder, client, partition_rows, progress):
     with atomic_folder(folder) as tmp:
         chunks = [(texts[start:start + partition_rows], tmp / f"part.{i:05d}.parquet")
                   for i, start in enumerate(range(0, len(texts), partition_rows))]
@@ -77,4 +87,3 @@ def embed_texts(texts, encoder, cache_dir, *, client=None, partition_rows=1024, 
         for rows in done:
             if progress is not None:
                 progress(rows)
-    return read_cache(folder)
