@@ -1,6 +1,6 @@
 """Distillation where it is meant to pay: few labels, a strong teacher, many unlabelled texts.
 
-Tasks: VADER movie-review snippets (main, 10,605 rows with |sentiment| >= 0.5) and VADER
+Tasks: VADER movie-review snippets (main, 10,072 rows with |sentiment| >= 0.5) and VADER
 Amazon review snippets (second, 2,985 rows). A fixed stratified 20% test split; every
 other snippet is the in-domain pool. For each labelled budget n_L in {100, 300, 1000} and
 seed, n_L pool rows are labelled (stratified) and the rest of the pool is the unlabelled

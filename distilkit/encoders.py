@@ -27,13 +27,35 @@ def packaged_model_path(name):
     return str(module.get_model_path())
 
 
+def model_weight_bytes(model):
+    """Bytes of the packaged encoder weights a fitted model loads (0 without a :class:`SentenceEncoder`).
+
+    A model file stores an encoder by name, so the file's size alone would hide what the
+    model needs in memory and on disk.
+    """
+    from pathlib import Path
+
+    names = set()
+    stack = [model]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, SentenceEncoder):
+            names.add(node.model)
+        for attribute in ("steps", "transformers_"):
+            stack.extend(step[1] for step in getattr(node, attribute, ()))
+    return sum(f.stat().st_size for name in names for f in Path(packaged_model_path(name)).rglob("*") if f.is_file())
+
+
 @functools.lru_cache(maxsize=2)
 def _loaded_encoder(path):
     """A loaded SentenceTransformer, kept so repeated calls do not reload the weights."""
     # The packaged weights are local; never let the hub client try the network.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging
 
+    # transformers draws a "Loading weights" bar on stderr, where the CLI's own output goes.
+    logging.disable_progress_bar()
     return SentenceTransformer(path, device="cpu")
 
 

@@ -46,7 +46,8 @@ def test_fit_evaluate_predict_report(tmp_path, digits_files, fitted):
         assert "balanced_accuracy" in result.stderr
     record = json.loads((tmp_path / "nb.json").read_text())
     assert record["target"] == "digit" and record["n_samples"] == 597
-    assert set(record["metrics"]) == {"accuracy", "balanced_accuracy", "f1_macro", "log_loss", "brier"}
+    assert set(record["metrics"]) == {"accuracy", "balanced_accuracy", "f1_macro", "log_loss", "brier", "rows/s",
+                                      "model MB"}
     assert record["metrics"]["accuracy"] > 0.8
 
     result = run("predict", fitted, digits_files["test"], "--proba", "--id-column", "id", "-o", "-")
@@ -197,6 +198,9 @@ def test_distill_auto_chooses_the_best_row_of_its_table_and_baselines_run(tmp_pa
     assert len(scores) == 10 and len(chosen) == 1 and scores[chosen[0]] == max(scores.values())
     meta = json.loads(run("inspect", tmp_path / "auto.dkm", "--json").stdout)
     assert meta["metadata"]["method"] == f"auto: {chosen[0]}"
+    again = run("distill", distill_files["train"], *common, "--method", "auto", "-o", tmp_path / "again.dkm")
+    assert [line for line in again.stderr.splitlines() if line.count("│") == 5] == [
+        line for line in result.stderr.splitlines() if line.count("│") == 5]  # seeded: the same table
     for method in ("kmeans", "random"):
         result = run("distill", distill_files["train"], *common, "--method", method, "-p", "n_subclasses=2",
                      "-o", tmp_path / f"{method}.dkm", "-q")
@@ -439,7 +443,8 @@ def test_a_distilled_student_reads_the_raw_text(tmp_path, data_dir):
     result = run("evaluate", teacher, data, "--json", "-", "-q")
     assert result.exit_code == 0, result.output
     teacher_metrics = json.loads(result.stdout)["metrics"]
-    assert teacher_metrics["accuracy"] > 0.8 and teacher_metrics["model MB"] < 1.0
+    # The file holds the head only; its size counts the packaged MiniLM weights it loads.
+    assert teacher_metrics["accuracy"] > 0.8 and teacher_metrics["model MB"] > 80
     assert teacher_metrics["rows/s"] > 0
     rows = pd.read_csv(data).head(5).drop(columns="sentiment").to_csv(index=False)
     result = run("predict", student, "-", "--proba", "--id-column", "snippet_id", input=rows)

@@ -309,8 +309,10 @@ def _choose_method(student, params, roles, seed, X, y, labelled, teacher_arrays,
     from distilkit.featurizer import make_model
 
     def make_student(candidate):
-        return make_model(make_distiller(candidate.method, student, {**params, **candidate.params}), roles,
-                          random_state=seed)
+        # The seed fit() reports, for every candidate and the refit alike.
+        return make_model(make_distiller(candidate.method, student,
+                                         {"random_state": seed, **params, **candidate.params}),
+                          roles, random_state=seed)
 
     with progress(f"choosing among {len(DEFAULT_CANDIDATES)} methods by 3-fold CV on the labelled rows",
                   quiet=quiet):
@@ -363,6 +365,7 @@ def evaluate(
     from distilkit.io import check_writable, labels_like_target, read_table, target_vector
     from distilkit.metrics import classification_metrics, optimised_metric, ordinal_metrics
     from distilkit.registry import ORDINAL
+    from distilkit.encoders import model_weight_bytes
     from distilkit.report import metrics_record
     from distilkit.scoring import checked_proba, final_step_input
 
@@ -384,9 +387,10 @@ def evaluate(
     # predict() rather than argmax(proba): estimators may apply a decision threshold.
     y_pred = estimator.predict(features)
     metrics = classification_metrics(y, proba, estimator.classes_, y_pred=y_pred)
-    # What a model costs next to what it scores: raw rows to probabilities, and its file.
+    # What a model costs next to what it scores: raw rows to probabilities, and its file
+    # plus the packaged encoder weights it loads.
     metrics["rows/s"] = len(y) / max(scoring_seconds, 1e-9)
-    metrics["model MB"] = model.stat().st_size / 1e6
+    metrics["model MB"] = (model.stat().st_size + model_weight_bytes(pipeline)) / 1e6
     metrics.update(optimised_metric(estimator, y, y_pred))
     if order is not None:
         metrics.update(ordinal_metrics(y, proba, estimator.classes_, order=labels_like_target(order, y)))
