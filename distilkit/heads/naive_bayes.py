@@ -67,19 +67,18 @@ def merge_class_statistics(count_a, mean_a, var_a, count_b, mean_b, var_b):
     return count, mean, var
 
 
-def class_statistics(X, codes, weights, n_classes, *, block_rows=1024):
+def class_statistics(X, codes, weights, n_classes):
     """Per-class weighted counts, means and population variances of ``X``, and its column extremes.
 
-    One pass over row blocks, in the input's precision (float32 embeddings are not
-    widened: that costs more than the statistics), accumulated across blocks in float64.
-    Each row is measured from a reference row of its own class (the class's first row):
-    ``var = E[d^2] - E[d]^2`` with ``d = x - x_ref`` is then free of cancellation, since
-    ``x_ref`` lies within a few standard deviations of the class mean (the shifted-data
-    algorithm). One shift shared by all classes would leave a class far from it with
-    ``E[x^2] - E[x]^2`` cancelling catastrophically (classes at 0 and 1e5 with sd 1e-3 lost
-    their variance). When squared deviations could underflow or overflow (float32
-    features of magnitude 1e-33, as in real MiniLM embeddings), a second pass repeats the
-    sums with every feature scaled by a power of two (exact).
+    One compiled pass (:mod:`distilkit.heads.class_moments`) reads each value once and
+    works in float64. Each row is measured from a reference row of its own class (the
+    class's first row): ``var = E[d^2] - E[d]^2`` with ``d = x - x_ref`` is then free of
+    cancellation, since ``x_ref`` lies within a few standard deviations of the class mean
+    (the shifted-data algorithm). One shift shared by all classes would leave a class far
+    from it with ``E[x^2] - E[x]^2`` cancelling catastrophically (classes at 0 and 1e5 with
+    sd 1e-3 lost their variance). Squares of float32 values never leave float64's range;
+    float64 features whose squared deviations could (magnitudes beyond about 1e±150) are
+    summed again scaled by a power of two (exact).
 
     Parameters
     ----------
@@ -89,8 +88,6 @@ def class_statistics(X, codes, weights, n_classes, *, block_rows=1024):
         Class index of each row, in ``0 .. n_classes - 1``.
     weights : ndarray of shape (n_samples,)
     n_classes : int
-    block_rows : int, default=1024
-        Small enough for a block to stay in cache, which matters more than BLAS here.
 
     Returns
     -------
@@ -100,54 +97,37 @@ def class_statistics(X, codes, weights, n_classes, *, block_rows=1024):
     low, high : ndarrays of shape (n_features,)
         Column minima and maxima over all rows.
     """
+    from distilkit.heads.class_moments import accumulate_moments
+
     n_samples, n_features = X.shape
-    dtype = X.dtype if X.dtype == np.float32 else np.float64
+    X = np.ascontiguousarray(X)
+    codes = np.ascontiguousarray(codes, dtype=np.intp)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
     count = np.bincount(codes, weights=weights, minlength=n_classes).astype(np.float64)
     safe = np.where(count > 0, count, 1.0)[:, None]
-    present, first = np.unique(codes, return_index=True)
+    present, first_rows = np.unique(codes, return_index=True)
     reference = np.zeros((n_classes, n_features))
-    reference[present] = X[first]
-    blocks = [slice(start, start + block_rows) for start in range(0, n_samples, block_rows)]
-    memberships = []
-    for rows in blocks:
-        membership = np.zeros((len(codes[rows]), n_classes), dtype=dtype)
-        membership[np.arange(membership.shape[0]), codes[rows]] = weights[rows]
-        memberships.append(membership.T)
+    reference[present] = X[first_rows]
 
-    def deviation_sums(scale):
-        shift = (reference if scale is None else reference * scale).astype(dtype)
-        scale_x = None if scale is None else scale.astype(dtype)
-        first_moment, second_moment = np.zeros((2, n_classes, n_features))
-        low, high = np.full(n_features, np.inf, dtype=dtype), np.full(n_features, -np.inf, dtype=dtype)
-        for rows, membership in zip(blocks, memberships):
-            block = X[rows]
-            if scale is None:
-                np.minimum(low, block.min(axis=0), out=low)
-                np.maximum(high, block.max(axis=0), out=high)
-                deviation = block - shift[codes[rows]]
-            else:
-                deviation = block * scale_x - shift[codes[rows]]
-            first_moment += membership @ deviation
-            deviation *= deviation
-            second_moment += membership @ deviation
-        return first_moment / safe, second_moment / safe, low, high
+    def moments(scale):
+        first, second = np.zeros((2, n_classes, n_features))
+        low, high = np.full(n_features, np.inf, dtype=X.dtype), np.full(n_features, -np.inf, dtype=X.dtype)
+        accumulate_moments(X, codes, weights, reference * scale, scale, first, second, low, high)
+        return first / safe, second / safe, low, high
 
-    first_moment, second_moment, low, high = deviation_sums(None)
+    scale = np.ones(n_features)
+    first, second, low, high = moments(scale)
     magnitude = np.maximum(np.abs(low), np.abs(high)).astype(np.float64)
     # A deviation is at least eps * magnitude unless zero: its square underflows below
     # sqrt(tiny) / eps and overflows above sqrt(max) / 4.
-    info = np.finfo(dtype)
+    info = np.finfo(np.float64)
     in_range = (magnitude == 0) | ((magnitude > np.sqrt(info.tiny) / info.eps) & (magnitude < np.sqrt(info.max) / 4))
-    scale = np.ones(n_features)
     if not in_range.all():
-        # The power stays inside the dtype's range (subnormal magnitudes would ask for 2^1033).
         exponent = np.clip(-np.frexp(np.where(magnitude > 0, magnitude, 1.0))[1], 8 - info.maxexp, info.maxexp - 8)
         scale = np.ldexp(1.0, exponent)
-        first_moment, second_moment, _, _ = deviation_sums(scale)
-    # The deviations were taken from the reference rows as rounded (and scaled) in the input's dtype.
-    shift = (reference * scale).astype(dtype).astype(np.float64) / scale
-    mean = shift + first_moment / scale
-    var = np.maximum((second_moment - first_moment**2) / scale**2, 0.0)
+        first, second, _, _ = moments(scale)
+    mean = reference + first / scale
+    var = np.maximum((second - first**2) / scale**2, 0.0)
     mean[count == 0] = 0.0
     var[count == 0] = 0.0
     return count, mean, var, low, high
