@@ -362,10 +362,10 @@ def evaluate(
     and the mean rank error.
     """
     from distilkit.featurizer import prepare_table
+    from distilkit.encoders import model_weight_bytes
     from distilkit.io import check_writable, labels_like_target, read_table, target_vector
     from distilkit.metrics import classification_metrics, optimised_metric, ordinal_metrics
     from distilkit.registry import ORDINAL
-    from distilkit.encoders import model_weight_bytes
     from distilkit.report import metrics_record
     from distilkit.scoring import checked_proba, final_step_input
 

@@ -77,7 +77,7 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
     labelled : ndarray of bool of shape (n_rows,)
     """
     if text is None and student is not None and student.startswith("tfidf-"):
-        raise DataError(f"student {student!r} reads a text column: pass --text")
+        raise DataError(f"student {student!r} reads a text column, and none is named (text)")
     y = target_vector(frame, target, min_classes=2)
     n_labelled = len(y)
     if unlabeled is not None:
@@ -120,7 +120,7 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
     head = LogisticRegression(max_iter=5000)
     if spec in PACKAGED_ENCODERS:
         if text is None:
-            raise DataError(f"teacher {spec!r} embeds a text column: pass --text")
+            raise DataError(f"teacher {spec!r} embeds a text column, and none is named (text)")
         if text not in frame.columns:
             raise DataError(f"text column {text!r} not found")
         embeddings = embed_texts(frame[text].tolist(), spec, cache_dir, client=client)

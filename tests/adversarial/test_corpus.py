@@ -171,7 +171,8 @@ def table_cases():
         "model column missing": Case("evaluate {tiny} {two}", "column 'c'"),
         "stdin that is not a table": Case("predict {tiny} - -o {out}/p.csv", "column", stdin="\0\0\0"),
         "distill unknown teacher": Case("distill {ok} -t label --teacher bert -o {out}/s.dkm", "unknown teacher 'bert'"),
-        "distill teacher needs text": Case("distill {ok} -t label --teacher minilm -o {out}/s.dkm", "pass --text"),
+        "distill teacher needs text": Case("distill {ok} -t label --teacher minilm -o {out}/s.dkm",
+                                           "embeds a text column, and none is named"),
         "distill empty embedding pattern": Case("distill {ok} -t label --teacher embeddings:nothing_* "
                                                 "-o {out}/s.dkm", "nothing_*"),
         "distill unknown method": Case("distill {ok} -t label --teacher embeddings:a,b --method magic "
@@ -183,7 +184,8 @@ def table_cases():
         "distill more subclasses than dimensions": Case("distill {ok} -t label --teacher embeddings:a,b "
                                                         "-p n_subclasses=40 -o {out}/s.dkm", "n_subclasses=40"),
         "distill tfidf student without text": Case("distill {ok} -t label --teacher embeddings:a,b "
-                                                   "--student tfidf-mlp -o {out}/s.dkm", "pass --text"),
+                                                   "--student tfidf-mlp -o {out}/s.dkm",
+                                                   "reads a text column, and none is named"),
         "distill auto with too few labels": Case("distill {few_labels} -t label --teacher embeddings:a,b "
                                                  "--method auto -o {out}/s.dkm", "at least 3 labelled rows"),
         "distill NaN teacher embeddings": Case("distill {nan_embedding} -t label --teacher embeddings:a,b "
