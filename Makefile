@@ -61,6 +61,7 @@ bench: install-bench $(VADER_SDIST)
 	$(PY) benchmarks/bench_anyloss.py
 	$(PY) benchmarks/bench_presto.py
 	$(PY) benchmarks/bench_distill.py --sdist $(VADER_SDIST)
+	$(PY) benchmarks/bench_teacher.py --sdist $(VADER_SDIST)
 	$(PY) benchmarks/bench_dask.py --sdist $(VADER_SDIST)
 
 clean:

@@ -35,6 +35,8 @@ def model_weight_bytes(model):
     """
     from pathlib import Path
 
+    from distilkit.onnx_encoders import onnx_file, split_encoder_id
+
     names = set()
     stack = [model]
     while stack:
@@ -43,7 +45,12 @@ def model_weight_bytes(model):
             names.add(node.model)
         for attribute in ("steps", "transformers_"):
             stack.extend(step[1] for step in getattr(node, attribute, ()))
-    return sum(f.stat().st_size for name in names for f in Path(packaged_model_path(name)).rglob("*") if f.is_file())
+    total = 0
+    for identifier in names:
+        name, backend = split_encoder_id(identifier)
+        files = [onnx_file(name, backend)] if backend != "torch" else Path(packaged_model_path(name)).rglob("*")
+        total += sum(f.stat().st_size for f in files if f.is_file())
+    return total
 
 
 @functools.lru_cache(maxsize=2)
@@ -91,7 +98,9 @@ def encode_texts(texts, model="minilm", *, batch_size=32, normalize=True, progre
     ----------
     texts : sequence of str
     model : str, default="minilm"
-        A packaged encoder name (see :data:`PACKAGED_ENCODERS`) or a local model folder.
+        A packaged encoder name (see :data:`PACKAGED_ENCODERS`), optionally run by ONNX
+        Runtime (``"minilm+onnx"``, ``"minilm+onnx-int8"``, see
+        :mod:`distilkit.onnx_encoders`), or a local model folder.
     batch_size : int, default=32
     normalize : bool, default=True
         L2-normalise the embeddings (the sentence-transformers convention).
@@ -102,6 +111,11 @@ def encode_texts(texts, model="minilm", *, batch_size=32, normalize=True, progre
     -------
     embeddings : ndarray of shape (n_texts, dim), float32
     """
+    from distilkit.onnx_encoders import encode_onnx, split_encoder_id
+
+    name, backend = split_encoder_id(model)
+    if backend != "torch":
+        return encode_onnx(texts, name, backend, batch_size=batch_size, normalize=normalize)
     embeddings = _loaded_encoder(packaged_model_path(model)).encode(
         list(texts), batch_size=batch_size, normalize_embeddings=normalize, show_progress_bar=progress
     )

@@ -207,6 +207,21 @@ def test_distill_auto_chooses_the_best_row_of_its_table_and_baselines_run(tmp_pa
         assert result.exit_code == 0, result.output
 
 
+def test_an_int8_onnx_teacher_distils_and_is_saved(tmp_path, data_dir, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("DISTILKIT_CACHE", str(tmp_path / "onnx"))
+    data, teacher = data_dir / "amazon_reviews_sample.csv", tmp_path / "teacher.dkm"
+    result = run("distill", data, "-t", "sentiment", "--teacher", "minilm", "--text", "text", "--teacher-backend",
+                 "onnx-int8", "--method", "kd", "--cache-dir", tmp_path / "cache", "--save-teacher", teacher,
+                 "-o", tmp_path / "student.dkm", "-q")
+    assert result.exit_code == 0, result.output
+    meta = json.loads(run("inspect", teacher, "--json").stdout)
+    assert meta["roles"][0]["encoding"].startswith("minilm+onnx-int8")
+    result = run("evaluate", teacher, data, "--json", "-", "-q")
+    metrics = json.loads(result.stdout)["metrics"]
+    assert metrics["accuracy"] > 0.8 and 10 < metrics["model MB"] < 80  # the int8 graph, not the torch weights
+
+
 def test_a_saved_embeddings_teacher_scores_its_columns(tmp_path, distill_files):
     teacher, student = tmp_path / "teacher.dkm", tmp_path / "student.dkm"
     result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", "--teacher", "embeddings:emb_*",

@@ -18,6 +18,7 @@ from distilkit.distill.teachers import teacher_signal
 from distilkit.exceptions import DataError
 from distilkit.featurizer import infer_roles, prepare_table
 from distilkit.io import feature_matrix, resolve_columns, target_vector
+from distilkit.onnx_encoders import encoder_id
 from distilkit.scale.embedding import embed_texts
 
 __all__ = ["METHODS", "STUDENTS", "make_distiller", "resolve_teacher", "teacher_model", "training_rows"]
@@ -96,7 +97,8 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
     return frame, roles, y, labelled
 
 
-def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilkit-cache", client=None):
+def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilkit-cache", client=None,
+                    backend="torch"):
     """The :class:`~distilkit.distill.teachers.TeacherSignal` of a teacher spec on a table.
 
     Parameters
@@ -114,6 +116,8 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
         Where encoder embeddings are cached (see :func:`distilkit.scale.embedding.embed_texts`).
     client : distributed.Client, default=None
         Encode the texts on this Dask cluster.
+    backend : {"torch", "onnx", "onnx-int8"}, default="torch"
+        How a packaged encoder runs (see :mod:`distilkit.onnx_encoders`).
     """
     from distilkit.encoders import PACKAGED_ENCODERS
 
@@ -123,7 +127,7 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
             raise DataError(f"teacher {spec!r} embeds a text column, and none is named (text)")
         if text not in frame.columns:
             raise DataError(f"text column {text!r} not found")
-        embeddings = embed_texts(frame[text].tolist(), spec, cache_dir, client=client)
+        embeddings = embed_texts(frame[text].tolist(), encoder_id(spec, backend), cache_dir, client=client)
         return teacher_signal(head, embeddings, y, labelled)
     if spec.startswith("embeddings:"):
         columns = resolve_columns(list(frame.columns), features=spec.split(":", 1)[1]).features
@@ -139,7 +143,7 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
                     "embeddings:<columns> or a .dkm model file")
 
 
-def teacher_model(spec, signal, frame, *, text=None):
+def teacher_model(spec, signal, frame, *, text=None, backend="torch"):
     """The teacher as a model that scores raw rows: its encoder (or embedding columns) and fitted head.
 
     A packaged encoder is stored by name (its weights come from its package when the
@@ -156,6 +160,8 @@ def teacher_model(spec, signal, frame, *, text=None):
         The training rows (names the embedding columns).
     text : str, default=None
         The text column of an encoder teacher.
+    backend : {"torch", "onnx", "onnx-int8"}, default="torch"
+        How the encoder runs (stored with it).
 
     Returns
     -------
@@ -171,8 +177,9 @@ def teacher_model(spec, signal, frame, *, text=None):
 
     if spec in PACKAGED_ENCODERS:
         columns = [text]
-        features = ColumnTransformer([("text", SentenceEncoder(spec), text)])
-        roles = [ColumnRole(text, "text", "str", f"{spec} sentence embedding (packaged encoder, frozen)")]
+        features = ColumnTransformer([("text", SentenceEncoder(encoder_id(spec, backend)), text)])
+        roles = [ColumnRole(text, "text", "str", f"{encoder_id(spec, backend)} sentence embedding (packaged "
+                            "encoder, frozen)")]
     elif spec.startswith("embeddings:"):
         columns = resolve_columns(list(frame.columns), features=spec.split(":", 1)[1]).features
         features = ColumnTransformer([("embedding", "passthrough", columns)])

@@ -190,6 +190,9 @@ def table_cases():
                                                  "--method auto -o {out}/s.dkm", "at least 3 labelled rows"),
         "distill NaN teacher embeddings": Case("distill {nan_embedding} -t label --teacher embeddings:a,b "
                                                "-o {out}/s.dkm", "feature column 'a' contains NaN or infinite values"),
+        "distill unknown teacher backend": Case("distill {ok} -t label --teacher minilm --text c "
+                                                "--teacher-backend tensorrt -o {out}/s.dkm",
+                                                "unknown --teacher-backend 'tensorrt'"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }
