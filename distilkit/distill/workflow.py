@@ -18,7 +18,7 @@ from distilkit.distill.teachers import teacher_signal
 from distilkit.exceptions import DataError
 from distilkit.featurizer import infer_roles, prepare_table
 from distilkit.io import feature_matrix, resolve_columns, target_vector
-from distilkit.onnx_encoders import encoder_id
+from distilkit.onnx_encoders import INT8_ENCODERS, encoder_id
 from distilkit.scale.embedding import embed_texts
 
 __all__ = ["METHODS", "STUDENTS", "make_distiller", "resolve_teacher", "teacher_model", "training_rows"]
@@ -127,6 +127,9 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
             raise DataError(f"teacher {spec!r} embeds a text column, and none is named (text)")
         if text not in frame.columns:
             raise DataError(f"text column {text!r} not found")
+        if backend == "onnx-int8" and spec not in INT8_ENCODERS:
+            raise DataError(f"the int8 {spec} teacher is not offered: quantised, it lost more than half a point of "
+                            "teacher accuracy (bench_teacher.py); use backend torch or onnx")
         embeddings = embed_texts(frame[text].tolist(), encoder_id(spec, backend), cache_dir, client=client)
         return teacher_signal(head, embeddings, y, labelled)
     if spec.startswith("embeddings:"):

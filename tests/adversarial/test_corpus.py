@@ -193,6 +193,8 @@ def table_cases():
         "distill unknown teacher backend": Case("distill {ok} -t label --teacher minilm --text c "
                                                 "--teacher-backend tensorrt -o {out}/s.dkm",
                                                 "unknown --teacher-backend 'tensorrt'"),
+        "distill int8 MPNet teacher": Case("distill {ok} -t label --teacher mpnet --text c --teacher-backend "
+                                           "onnx-int8 -o {out}/s.dkm", "the int8 mpnet teacher is not offered"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }
