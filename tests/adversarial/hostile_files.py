@@ -30,6 +30,17 @@ def edit_json(source, target, edit, member="schema.json"):
     return write(target, content)
 
 
+def schema_dicts(node):
+    """Every dict in a skops schema, depth first (callers pick the nodes they edit)."""
+    if isinstance(node, dict):
+        yield node
+        children = node.values()
+    else:
+        children = node if isinstance(node, list) else ()
+    for child in children:
+        yield from schema_dicts(child)
+
+
 def json_node(value):
     return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": json.dumps(value),
             "is_json": True, "__id__": 1}

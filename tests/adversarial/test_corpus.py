@@ -283,7 +283,7 @@ def workspace(tmp_path_factory):
                                "-p", "loss=bce", "-o", str(network), "-q"]).exit_code == 0
 
     def unknown_setting(schema):
-        (node,) = _nodes(schema, "AnyLossClassifier")
+        (node,) = [node for node in hostile.schema_dicts(schema) if node.get("__class__") == "AnyLossClassifier"]
         node["content"]["content"]["compile"] = hostile.json_node(True)
         # skops pairs each key with a type entry: without one the key would be dropped.
         node["content"]["key_types"]["content"].append(
@@ -306,34 +306,11 @@ def workspace(tmp_path_factory):
     return names
 
 
-def _nodes(node, class_name):
-    """The skops schema nodes of objects of class ``class_name``."""
-    if isinstance(node, dict):
-        if node.get("__class__") == class_name:
-            yield node
-        for value in node.values():
-            yield from _nodes(value, class_name)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _nodes(value, class_name)
-
-
-def _array_files(node, key):
-    """The archive members holding attribute ``key`` anywhere in a skops schema."""
-    if isinstance(node, dict):
-        if isinstance(node.get(key), dict) and "file" in node[key]:
-            yield node[key]["file"]
-        for value in node.values():
-            yield from _array_files(value, key)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _array_files(value, key)
-
-
 def _nan_coefficients(source, target):
     """A model file whose NaiveBayesHead weights are NaN: it loads, and every probability would be NaN."""
     content = hostile.members(source)
-    (member,) = _array_files(json.loads(content["schema.json"]), "coef_")
+    (member,) = [node["coef_"]["file"] for node in hostile.schema_dicts(json.loads(content["schema.json"]))
+                 if isinstance(node.get("coef_"), dict) and "file" in node["coef_"]]
     buffer = io.BytesIO()
     np.save(buffer, np.full_like(np.load(io.BytesIO(content[member])), np.nan))
     content[member] = buffer.getvalue()
