@@ -195,6 +195,9 @@ def table_cases():
                                                 "unknown --teacher-backend 'tensorrt'"),
         "distill int8 MPNet teacher": Case("distill {ok} -t label --teacher mpnet --text c --teacher-backend "
                                            "onnx-int8 -o {out}/s.dkm", "the int8 mpnet teacher is not offered"),
+        "distill save teacher without one": Case("distill {ok} -t label --teacher embeddings:a,b --method labels "
+                                                 "--save-teacher {out}/t.dkm -o {out}/s.dkm",
+                                                 "--save-teacher needs a teacher"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }
