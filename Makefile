@@ -10,7 +10,7 @@ DEMO := data/demo
 export OMP_NUM_THREADS ?= 1
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-text install-bench test demo bench clean
+.PHONY: install install-text install-bench browser test demo bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ $(VADER_SDIST): | $(PY)
 	mkdir -p $(dir $@)
 	$(PIP) download --no-deps --no-binary :all: vadersentiment==3.3.2 -d $(dir $@)
 
-test: install-text
+# The report test renders pages in headless Chromium (Debian's package; skipped where it cannot be installed).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  chromium >/dev/null) || echo "chromium could not be installed: the browser test will be skipped"
+
+test: install-text browser
 	$(PY) -m pytest
 
 # The main job: distillation where it pays. 300 labelled VADER movie-review snippets and

@@ -3,21 +3,31 @@
 import numpy as np
 from sklearn.metrics import (
     accuracy_score,
+    average_precision_score,
     balanced_accuracy_score,
     brier_score_loss,
+    confusion_matrix,
     f1_score,
     log_loss,
+    precision_recall_curve,
+    precision_recall_fscore_support,
     roc_auc_score,
+    roc_curve,
 )
 
 from distilkit.exceptions import DataError
 
 #: Metrics where a smaller value is better; every other metric is better when larger.
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "rare_brier", "rare_binned_mse", "rps", "mae_rank", "model MB"})
+LOWER_IS_BETTER = frozenset({"log_loss", "brier", "ece", "rare_brier", "rare_binned_mse", "rps", "mae_rank",
+                             "model MB"})
+#: Bins of the reliability diagram and of the expected calibration error.
+CALIBRATION_BINS = 10
+#: Points kept of a ROC or precision-recall curve (enough to draw it, small in a JSON file).
+CURVE_POINTS = 200
 
 
-def classification_metrics(y_true, proba, classes, y_pred=None):
-    """Accuracy, balanced accuracy, macro F1, log loss, Brier and (binary) ROC AUC.
+def classification_metrics(y_true, proba, classes, y_pred=None, pos_label=None):
+    """Accuracy, balanced accuracy, macro F1, log loss, Brier, ECE and, for binary models, the positive class's.
 
     Parameters
     ----------
@@ -29,14 +39,17 @@ def classification_metrics(y_true, proba, classes, y_pred=None):
         The classifier's ``classes_``.
     y_pred : array-like of shape (n_samples,), default=None
         The classifier's predictions (default: the most probable class).
+    pos_label : label, default=None
+        The positive class of a binary problem (default: ``classes[1]``).
 
     Returns
     -------
     metrics : dict of str to float
-        ``roc_auc`` is present for binary problems when both classes occur in ``y_true``.
         ``brier`` is the mean squared error of the positive-class probability for
         binary problems, and sklearn's multi-class Brier score (squared error summed
-        over classes) otherwise.
+        over classes) otherwise; ``ece`` is :func:`expected_calibration_error`. Binary
+        problems add the positive class's ``precision``, ``recall`` and ``f1``, and,
+        when both classes occur in ``y_true``, ``roc_auc`` and ``average_precision``.
 
     Examples
     --------
@@ -64,10 +77,118 @@ def classification_metrics(y_true, proba, classes, y_pred=None):
         "brier": brier_score_loss(y_true, proba[:, by_label], labels=classes[by_label])
         if len(classes) > 2
         else brier_score_loss(y_true == classes[1], proba[:, 1]),
+        "ece": expected_calibration_error(y_true, proba, classes),
     }
-    if len(classes) == 2 and np.unique(y_true).size == 2:
-        metrics["roc_auc"] = roc_auc_score(y_true == classes[1], proba[:, 1])
+    if len(classes) == 2:
+        positive = _positive_column(classes, pos_label)
+        is_positive, predicted_positive = y_true == classes[positive], y_pred == classes[positive]
+        precision, recall, f1, _ = precision_recall_fscore_support(is_positive, predicted_positive, average="binary",
+                                                                   zero_division=0)
+        metrics.update(precision=precision, recall=recall, f1=f1)
+        if np.unique(y_true).size == 2:
+            metrics["roc_auc"] = roc_auc_score(is_positive, proba[:, positive])
+            metrics["average_precision"] = average_precision_score(is_positive, proba[:, positive])
     return {k: float(v) for k, v in metrics.items()}
+
+
+def _positive_column(classes, pos_label):
+    from distilkit.thresholds import positive_label
+
+    return int(np.flatnonzero(np.asarray(classes) == positive_label(classes, pos_label))[0])
+
+
+def reliability_bins(y_true, proba, classes, n_bins=CALIBRATION_BINS):
+    """The reliability diagram of the predicted class: confidence against accuracy in equal-width bins.
+
+    Each row's confidence is its highest probability; bins split ``[0, 1]`` evenly (the
+    top bin includes 1) and empty bins are left out.
+
+    Returns
+    -------
+    bins : dict of str to list
+        ``confidence`` (mean confidence), ``accuracy`` (share of rows whose most probable
+        class is the true one) and ``count`` (rows) per non-empty bin, by increasing
+        confidence.
+
+    Examples
+    --------
+    >>> bins = reliability_bins(["a", "b", "b"], [[0.9, 0.1], [0.8, 0.2], [0.35, 0.65]], ["a", "b"], n_bins=4)
+    >>> np.round(bins["confidence"], 3).tolist(), bins["accuracy"], bins["count"]
+    ([0.65, 0.85], [1.0, 0.5], [1, 2])
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    confidence = proba.max(axis=1)
+    correct = np.asarray(classes)[proba.argmax(axis=1)] == np.asarray(y_true)
+    which = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    count = np.bincount(which, minlength=n_bins)
+    filled = count > 0
+    mean_confidence = np.bincount(which, weights=confidence, minlength=n_bins)[filled] / count[filled]
+    accuracy = np.bincount(which, weights=correct, minlength=n_bins)[filled] / count[filled]
+    return {"confidence": [float(v) for v in mean_confidence],
+            "accuracy": [float(v) for v in accuracy], "count": [int(v) for v in count[filled]]}
+
+
+def expected_calibration_error(y_true, proba, classes, n_bins=CALIBRATION_BINS):
+    """Expected calibration error: the row-weighted mean gap between confidence and accuracy per bin.
+
+    The bins are :func:`reliability_bins`' (the predicted class, ``n_bins`` equal-width
+    bins), as in Guo et al. (2017), "On calibration of modern neural networks".
+
+    Examples
+    --------
+    >>> round(expected_calibration_error(["a", "b", "b"], [[0.9, 0.1], [0.8, 0.2], [0.35, 0.65]], ["a", "b"],
+    ...                                  n_bins=4), 4)
+    0.35
+    """
+    bins = reliability_bins(y_true, proba, classes, n_bins)
+    count = np.asarray(bins["count"], dtype=np.float64)
+    gaps = np.abs(np.asarray(bins["accuracy"]) - np.asarray(bins["confidence"]))
+    return float(np.sum(count * gaps) / count.sum())
+
+
+def per_class_metrics(y_true, y_pred, classes):
+    """Precision, recall, F1 and support of each class, keyed by the label as text.
+
+    Examples
+    --------
+    >>> per_class_metrics([0, 1, 1], [0, 1, 0], [0, 1])["1"]
+    {'precision': 1.0, 'recall': 0.5, 'f1': 0.6666666666666666, 'support': 2}
+    """
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    return {str(label): {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(n)}
+            for label, p, r, f, n in zip(np.asarray(classes).tolist(), precision, recall, f1, support)}
+
+
+def confusion_counts(y_true, y_pred, classes):
+    """The confusion matrix as lists: row = true class, column = predicted class, in ``classes`` order."""
+    return confusion_matrix(y_true, y_pred, labels=classes).tolist()
+
+
+def _thinned(*columns, points=CURVE_POINTS):
+    """Every column at ``points`` evenly spaced indices (first and last kept), as float lists."""
+    n = len(columns[0])
+    keep = np.unique(np.linspace(0, n - 1, min(n, points)).round().astype(int))
+    return [[float(v) for v in np.asarray(column)[keep]] for column in columns]
+
+
+def binary_curves(y_true, proba, classes, pos_label=None):
+    """ROC and precision-recall curves of the positive class, thinned to at most ``CURVE_POINTS`` points.
+
+    Returns
+    -------
+    curves : dict
+        ``{"roc": {"fpr": [...], "tpr": [...]}, "pr": {"recall": [...], "precision": [...]}}``;
+        empty unless both classes occur in ``y_true``.
+    """
+    positive = _positive_column(classes, pos_label)
+    is_positive = np.asarray(y_true) == np.asarray(classes)[positive]
+    if is_positive.all() or not is_positive.any():
+        return {}
+    fpr, tpr, _ = roc_curve(is_positive, proba[:, positive])
+    precision, recall, _ = precision_recall_curve(is_positive, proba[:, positive])
+    fpr, tpr = _thinned(fpr, tpr)
+    recall, precision = _thinned(recall[::-1], precision[::-1])
+    return {"roc": {"fpr": fpr, "tpr": tpr}, "pr": {"recall": recall, "precision": precision}}
 
 
 def binned_rare_mse(is_rare, p_rare):

@@ -1,9 +1,7 @@
 """Side-by-side comparison of evaluation results, as data and as an HTML page."""
 
-import base64
-import html
-import io
 import json
+import math
 from pathlib import Path
 
 from distilkit.exceptions import DataError
@@ -37,17 +35,57 @@ def load_records(paths):
                 raise DataError(f"{path}: metric {metric!r} is {type(value).__name__}, not a number")
         if not isinstance(record.get("name", ""), str):
             raise DataError(f"{path}: 'name' is not a string")
+        _check_details(path, record)
         records.append(record)
     if not records:
         raise DataError("no metrics files given")
     return records
 
 
+#: Decimals shown in reports; values equal at this precision are ties and all marked best.
+DECIMALS = 4
+
+
+def _numbers(values):
+    return isinstance(values, list) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values)
+
+
+def _check_details(path, record):
+    """Refuse per-class, confusion and curve sections that the report could not draw."""
+    curves = record.get("curves", {})
+    if not isinstance(curves, dict):
+        raise DataError(f"{path}: 'curves' is not a table of curves")
+    for name, curve in curves.items():
+        if not (isinstance(curve, dict) and curve and all(_numbers(v) for v in curve.values())
+                and len({len(v) for v in curve.values()}) == 1):
+            raise DataError(f"{path}: curve {name!r} is not columns of finite numbers of one length")
+    confusion = record.get("confusion_matrix")
+    if confusion is not None:
+        labels = confusion.get("labels") if isinstance(confusion, dict) else None
+        counts = confusion.get("counts") if isinstance(confusion, dict) else None
+        if not (isinstance(labels, list) and isinstance(counts, list) and len(counts) == len(labels)
+                and all(_numbers(row) and len(row) == len(labels) and all(isinstance(n, int) and n >= 0 for n in row)
+                        for row in counts)):
+            raise DataError(f"{path}: 'confusion_matrix' is not labels and a square table of counts")
+    per_class = record.get("per_class", {})
+    if not (isinstance(per_class, dict) and all(
+            isinstance(row, dict) and _numbers(list(row.values())) for row in per_class.values())):
+        raise DataError(f"{path}: 'per_class' is not a table of numbers per class")
+
+
 def comparison_table(records):
-    """Rows of ``(metric, [value per record], index of the best record or None)``.
+    """Rows of ``(metric, [value per record], set of indices of the best records)``.
 
     Metrics are listed in order of first appearance; a record lacking a metric has
-    ``None`` there.
+    ``None`` there. Values equal to the best at ``DECIMALS`` places tie with it; with
+    fewer than two values, or when every value ties, no record is best.
+
+    Examples
+    --------
+    >>> record = lambda **m: {"metrics": m}
+    >>> comparison_table([record(accuracy=0.81234, log_loss=0.5), record(accuracy=0.81231, log_loss=0.4)])
+    [('accuracy', [0.81234, 0.81231], set()), ('log_loss', [0.5, 0.4], {1})]
     """
     names = []
     for record in records:
@@ -55,11 +93,11 @@ def comparison_table(records):
     rows = []
     for metric in names:
         values = [record["metrics"].get(metric) for record in records]
-        present = [(v, i) for i, v in enumerate(values) if isinstance(v, (int, float))]
-        best = None
-        if len(present) > 1:
-            pick = min if metric in LOWER_IS_BETTER else max
-            best = pick(present)[1]
+        shown = {i: round(v, DECIMALS) for i, v in enumerate(values) if isinstance(v, (int, float))}
+        best = set()
+        if len(set(shown.values())) > 1:
+            target = (min if metric in LOWER_IS_BETTER else max)(shown.values())
+            best = {i for i, v in shown.items() if v == target}
         rows.append((metric, values, best))
     return rows
 
@@ -74,45 +112,25 @@ def run_labels(records):
     return labels
 
 
-def render_html(records, title="distilkit report"):
-    """A self-contained HTML page: the comparison table and one bar chart per metric."""
-    import matplotlib
+def data_groups(records):
+    """Runs grouped by the rows they were scored on: ``[(description, [run index, ...]), ...]``.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Runs match when their labels fingerprint (target values in row order), target and
+    row count agree; records without a fingerprint are matched by data path instead.
+    More than one group means the runs are not comparable row for row.
+    """
+    groups = {}
+    for i, record in enumerate(records):
+        key = (record.get("labels_fingerprint") or f"path:{record.get('data')}", record.get("target"),
+               record.get("n_samples"))
+        groups.setdefault(key, []).append(i)
+    described = []
+    for (_, target, n_samples), members in groups.items():
+        first = records[members[0]]
+        rows = f"{n_samples:,} rows" if isinstance(n_samples, int) else "rows unknown"
+        described.append((f"{first.get('data', '?')} ({rows}, target {target!r})", members))
+    return described
 
-    labels = run_labels(records)
-    rows = comparison_table(records)
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in labels)
-    body = []
-    for metric, values, best in rows:
-        cells = "".join(
-            f"<td{' class=best' if i == best else ''}>{'' if v is None else f'{v:.4f}'}</td>"
-            for i, v in enumerate(values)
-        )
-        body.append(f"<tr><th>{html.escape(metric)}</th>{cells}</tr>")
 
-    fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 3.2), squeeze=False)
-    for ax, (metric, values, _) in zip(axes[0], rows):
-        ax.bar(range(len(values)), [0 if v is None else v for v in values], color="#4c72b0")
-        ax.set_xticks(range(len(values)), labels, rotation=30, ha="right", fontsize=8)
-        ax.set_title(metric + (" (lower is better)" if metric in LOWER_IS_BETTER else ""), fontsize=9)
-    fig.tight_layout()
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=110)
-    plt.close(fig)
-    image = base64.b64encode(png.getvalue()).decode()
-    sources = "".join(
-        f"<li>{html.escape(label)}: {html.escape(str(r.get('model', '')))} on {html.escape(str(r.get('data', '')))}</li>"
-        for label, r in zip(labels, records)
-    )
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}td.best{{font-weight:bold;background:#e8f4e8}}</style>
-</head><body><h1>{html.escape(title)}</h1>
-<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>
-<p>Best value per metric in bold.</p>
-<img alt="metrics" src="data:image/png;base64,{image}">
-<ul>{sources}</ul></body></html>
-"""
+__all__ = ["DECIMALS", "METRICS_FORMAT", "comparison_table", "data_groups", "load_records", "metrics_record",
+           "run_labels"]

@@ -4,6 +4,7 @@ import numpy as np
 
 from distilkit.exceptions import DataError
 from distilkit.featurizer import prepare_table
+from distilkit.thresholds import labels_from_proba
 
 PREDICTION_COLUMN = "prediction"
 
@@ -31,7 +32,8 @@ def final_step_input(model, X):
     return estimator, (X if estimator is model else model[:-1].transform(X))
 
 
-def prediction_frame(model, frame, roles, *, passthrough=(), proba=False, where="table"):
+def prediction_frame(model, frame, roles, *, passthrough=(), proba=False, threshold=None, pos_label=None,
+                     where="table"):
     """Predictions for one table batch.
 
     Parameters
@@ -46,6 +48,11 @@ def prediction_frame(model, frame, roles, *, passthrough=(), proba=False, where=
         Columns copied to the output first (ids).
     proba : bool
         Add one ``proba_<class>`` column per class.
+    threshold : float, default=None
+        For a binary model: predict ``pos_label`` where its probability is at least this
+        (default: the model's own decision rule).
+    pos_label : label, default=None
+        The class ``threshold`` applies to (see :func:`distilkit.thresholds.labels_from_proba`).
     where : str
         Names the table in error messages.
 
@@ -57,8 +64,8 @@ def prediction_frame(model, frame, roles, *, passthrough=(), proba=False, where=
     out = frame[list(passthrough)].reset_index(drop=True)
     estimator, features = final_step_input(model, X)
     probabilities = checked_proba(estimator, features, where)
-    # predict() rather than argmax(proba): estimators may apply a decision threshold.
-    out[PREDICTION_COLUMN] = estimator.predict(features)
+    # Labels from the same probabilities: one forward pass, and the estimator's own threshold kept.
+    out[PREDICTION_COLUMN] = labels_from_proba(estimator, probabilities, threshold=threshold, pos_label=pos_label)
     if proba:
         for name, column in zip(output_columns(model.classes_, proba=True)[1:], probabilities.T):
             out[name] = column

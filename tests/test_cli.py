@@ -46,7 +46,7 @@ def test_fit_evaluate_predict_report(tmp_path, digits_files, fitted):
         assert "balanced_accuracy" in result.stderr
     record = json.loads((tmp_path / "nb.json").read_text())
     assert record["target"] == "digit" and record["n_samples"] == 597
-    assert set(record["metrics"]) == {"accuracy", "balanced_accuracy", "f1_macro", "log_loss", "brier", "rows/s",
+    assert set(record["metrics"]) == {"accuracy", "balanced_accuracy", "f1_macro", "log_loss", "brier", "ece", "rows/s",
                                       "model MB"}
     assert record["metrics"]["accuracy"] > 0.8
 
@@ -62,7 +62,8 @@ def test_fit_evaluate_predict_report(tmp_path, digits_files, fitted):
     comparison = json.loads(result.stdout)
     assert comparison["runs"] == ["nb", "lr"] and "accuracy" in comparison["metrics"]
     page = (tmp_path / "r.html").read_text()
-    assert "<table>" in page and "data:image/png;base64," in page
+    assert "<table class=metrics>" in page and "data:image/svg+xml;base64," in page
+    assert "reliability diagram" in page and "Confusion matrices" in page and "ROC curve" not in page
 
 
 def test_predict_streams_parquet_in_batches(tmp_path, digits_files, fitted, digits_frame):
@@ -467,3 +468,29 @@ def test_a_distilled_student_reads_the_raw_text(tmp_path, data_dir):
     assert len(pd.read_csv(io.StringIO(result.stdout))) == 5
     result = run("evaluate", student, data, "--json", "-", "-q")
     assert json.loads(result.stdout)["metrics"]["accuracy"] > 0.7
+
+
+def test_a_threshold_flips_predictions_in_predict_and_evaluate(tmp_path, tiny_model, table):
+    scores = run("predict", tiny_model, table, "--proba")
+    assert scores.exit_code == 0, scores.output
+    base = pd.read_csv(io.StringIO(scores.stdout))
+    # Labels come from the same probabilities (one pass): the most probable class.
+    np.testing.assert_array_equal(base["prediction"] == "pos", base["proba_pos"] > base["proba_neg"])
+    for threshold, pos_label in [("0.05", "pos"), ("0.95", "pos"), ("0.05", "neg")]:
+        result = run("predict", tiny_model, table, "--proba", "--threshold", threshold, "--pos-label", pos_label)
+        assert result.exit_code == 0, result.output
+        out = pd.read_csv(io.StringIO(result.stdout))
+        np.testing.assert_array_equal(out["prediction"] == pos_label, out[f"proba_{pos_label}"] >= float(threshold))
+        assert (out["prediction"] != base["prediction"]).any()
+    result = run("evaluate", tiny_model, table, "--threshold", "0.05", "--pos-label", "pos", "--json", "-")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["decision"] == {"threshold": 0.05, "pos_label": "pos"}
+    assert record["per_class"]["pos"]["recall"] == 1.0 == record["metrics"]["recall"]
+    assert np.array(record["confusion_matrix"]["counts"])[:, 0].sum() < 30
+    assert "per class" in result.stderr and "pos (positive)" in result.stderr and "confusion matrix" in result.stderr
+    assert_bad_input(run("predict", tiny_model, table, "--pos-label", "pos"), "needs a threshold")
+    assert_bad_input(run("predict", tiny_model, table, "--threshold", "0.5", "--pos-label", "maybe"),
+                     "positive label 'maybe' is not one of the model's classes (neg, pos)")
+    assert_bad_input(run("evaluate", tiny_model, table, "--pos-label", "maybe"), "positive label 'maybe'")
+    assert_bad_input(run("predict", tiny_model, table, "--threshold", "1.5"), "--threshold")

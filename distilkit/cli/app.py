@@ -13,12 +13,14 @@ from rich.markup import escape
 from distilkit.cli.render import (
     candidates_table,
     comparison_table,
+    confusion_table,
     console,
     fail,
     key_value_table,
     metrics_table,
     OneLineErrorsGroup,
     on_terminate,
+    per_class_table,
     progress,
     roles_table,
     show_warning,
@@ -80,6 +82,11 @@ Params = Annotated[
                  "order=low,mid,high gives the class order."),
 ]
 
+
+Threshold = Annotated[Optional[float], typer.Option(
+    min=0.0, max=1.0, help="Binary models: predict the positive class where its probability is at least this.")]
+PosLabel = Annotated[Optional[str], typer.Option(
+    help="Binary models: the positive class (default: the model's own, else the second of the sorted labels).")]
 
 Dask = Annotated[
     Optional[str],
@@ -362,21 +369,26 @@ def evaluate(
         Optional[str], typer.Option("--json", help="Write the metrics as JSON to this file ('-' for stdout).")
     ] = None,
     name: Annotated[Optional[str], typer.Option(help="Name of this run in reports (default: model file stem).")] = None,
+    threshold: Threshold = None,
+    pos_label: Annotated[Optional[str], typer.Option(
+        help="Binary models: the positive class of precision, recall, F1, the curves and --threshold "
+        "(default: the model's own, else the second of the sorted labels).")] = None,
     quiet: Quiet = False,
 ):
-    """Score a model on a labelled raw table: accuracy, balanced accuracy, macro F1, log loss, Brier, ROC AUC.
+    """Score a model on a labelled raw table: overall and per-class metrics, confusion matrix, calibration.
 
-    Ordinal models (presto, presto-fixed, propodds), and any model given --order, add
-    the rare (last) class's Brier score and binned MSE, the ranked probability score
-    and the mean rank error.
+    Accuracy, balanced accuracy, macro F1, log loss, Brier, expected calibration error
+    (ECE) and speed; binary models add the positive class's precision, recall, F1, ROC
+    AUC and average precision. Ordinal models (presto, presto-fixed, propodds), and any
+    model given --order, add the rare (last) class's Brier score and binned MSE, the
+    ranked probability score and the mean rank error. --json also stores the per-class
+    table, the confusion matrix and the curves 'distilkit report' draws.
     """
-    from distilkit.featurizer import prepare_table
     from distilkit.encoders import model_weight_bytes
-    from distilkit.io import check_writable, labels_like_target, read_table, target_vector
-    from distilkit.metrics import classification_metrics, optimised_metric, ordinal_metrics
+    from distilkit.evaluation import evaluate_table
+    from distilkit.io import check_writable, read_table
     from distilkit.registry import ORDINAL
     from distilkit.report import metrics_record
-    from distilkit.scoring import checked_proba, final_step_input
 
     if json_out is not None:
         check_writable(json_out)
@@ -387,30 +399,20 @@ def evaluate(
     frame = read_table(data, strings=strings)
     if target not in frame.columns:
         fail(f"target column {target!r} not found in {data}")
-    y = target_vector(frame, target)
-    start = time.perf_counter()
-    X = prepare_table(frame, roles, where=data)
-    estimator, features = final_step_input(pipeline, X)
-    proba = checked_proba(estimator, features, data)
-    scoring_seconds = time.perf_counter() - start
-    # predict() rather than argmax(proba): estimators may apply a decision threshold.
-    y_pred = estimator.predict(features)
-    metrics = classification_metrics(y, proba, estimator.classes_, y_pred=y_pred)
-    # What a model costs next to what it scores: raw rows to probabilities, and its file
-    # plus the packaged encoder weights it loads.
-    metrics["rows/s"] = len(y) / max(scoring_seconds, 1e-9)
+    metrics, details = evaluate_table(
+        pipeline, frame, roles, target, threshold=threshold, pos_label=pos_label,
+        order=order, ordinal=meta["estimator"] in ORDINAL, where=data)
+    # What a model costs next to what it scores: its file plus the packaged encoder weights it loads.
     metrics["model MB"] = (model.stat().st_size + model_weight_bytes(pipeline)) / 1e6
-    metrics.update(optimised_metric(estimator, y, y_pred))
-    if order is not None:
-        metrics.update(ordinal_metrics(y, proba, estimator.classes_, order=labels_like_target(order, y)))
-    elif meta["estimator"] in ORDINAL:
-        metrics.update(ordinal_metrics(y, proba, estimator.classes_))
     record = metrics_record(name or model.stem, metrics, model=str(model), estimator=meta["estimator"],
-                            data=str(data), target=target, n_samples=len(y))
+                            data=str(data), target=target, n_samples=len(frame), **details)
     if json_out is not None:
         _write_json(record, json_out)
     if not quiet:
-        console.print(metrics_table(f"{record['name']} ({meta['estimator']}) on {data}: {len(y):,} rows", metrics))
+        title = f"{record['name']} ({meta['estimator']}) on {data}: {len(frame):,} rows"
+        console.print(metrics_table(title, metrics))
+        console.print(per_class_table(details))
+        console.print(confusion_table(details["confusion_matrix"]))
 
 
 @app.command(
@@ -424,6 +426,8 @@ def predict(
         str, typer.Option("--output", "-o", help="Output .csv/.parquet, or '-' for CSV on stdout.")
     ] = "-",
     proba: Annotated[bool, typer.Option("--proba", help="Add a proba_<class> column per class.")] = False,
+    threshold: Threshold = None,
+    pos_label: PosLabel = None,
     id_column: Annotated[
         Optional[list[str]], typer.Option("--id-column", help="Column copied to the output (repeatable).")
     ] = None,
@@ -434,7 +438,9 @@ def predict(
     """Score raw rows with a model, streaming the table in batches so memory stays bounded.
 
     Missing values are imputed as at fit, categories unseen at fit are ignored, columns
-    the model does not use are ignored (or copied with --id-column). With --dask, DATA
+    the model does not use are ignored (or copied with --id-column). Labels come from the
+    same probabilities as --proba (one pass); --threshold replaces a binary model's
+    decision rule. With --dask, DATA
     may be several Parquet files ('in/*.parquet' or a folder) and -o names the folder of
     Parquet files to create, one per input partition, complete or not at all.
     """
@@ -442,15 +448,18 @@ def predict(
     from distilkit.featurizer import model_columns
     from distilkit.io import TableSink, check_writable, count_rows, iter_batches, table_columns
     from distilkit.scoring import output_columns, score_batches
+    from distilkit.thresholds import check_decision
 
     pipeline, meta, roles, strings = _model_input(model)
+    check_decision(pipeline.classes_, threshold, pos_label)
+    decision = {"threshold": threshold, "pos_label": pos_label}
     passthrough = list(dict.fromkeys(id_column or []))
     clash = set(passthrough) & set(output_columns(pipeline.classes_, proba=proba))
     if clash:
         fail(f"--id-column {sorted(clash)[0]!r} has the name of an output column; rename it")
     if dask is not None:
         _predict_on_dask(model, data, output, dask, proba=proba, passthrough=passthrough, batch_size=batch_size,
-                         quiet=quiet)
+                         quiet=quiet, **decision)
         return
     check_writable(output)
     inputs = model_columns(roles)
@@ -471,7 +480,8 @@ def predict(
         batches = iter_batches(data, columns=wanted, batch_size=batch_size, strings=strings)
     rows = 0
     with TableSink(output) as sink, progress("scoring", total=count_rows(data), quiet=quiet) as advance:
-        for scored in score_batches(pipeline, batches, roles, passthrough=passthrough, proba=proba, where=data):
+        for scored in score_batches(pipeline, batches, roles, passthrough=passthrough, proba=proba, where=data,
+                                    **decision):
             sink.write(scored)
             rows += len(scored)
             advance(len(scored))
@@ -547,7 +557,7 @@ def report(
     """Compare evaluation results side by side (best value per metric highlighted)."""
     from distilkit.io import check_writable, write_text
     from distilkit.metrics import LOWER_IS_BETTER
-    from distilkit.report import comparison_table as rows_of, load_records, render_html, run_labels
+    from distilkit.report import comparison_table as rows_of, data_groups, load_records, run_labels
 
     for destination in (json_out, html):
         if destination is not None:
@@ -555,9 +565,16 @@ def report(
     records = load_records(metrics)
     labels, rows = run_labels(records), rows_of(records)
     console.print(comparison_table(labels, rows, LOWER_IS_BETTER))
+    groups = data_groups(records)
+    if len(groups) > 1:
+        console.print("[yellow]warning:[/] these runs were evaluated on different data: " + escape("; ".join(
+            f"{', '.join(labels[i] for i in members)} on {description}" for description, members in groups)),
+            highlight=False, soft_wrap=True)
     if json_out is not None:
         _write_json({"runs": labels, "metrics": {m: dict(zip(labels, v)) for m, v, _ in rows}}, json_out)
     if html is not None:
+        from distilkit.report_html import render_html
+
         write_text(render_html(records), html)
         console.print(f"wrote {html}")
 

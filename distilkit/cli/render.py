@@ -135,8 +135,38 @@ def metrics_table(title, metrics):
     return table
 
 
+def per_class_table(details):
+    """Precision, recall, F1 and support per class, the positive class of a binary model marked."""
+    positive = details["decision"]["pos_label"]
+    table = Table(title="per class", title_justify="left")
+    table.add_column("class", style="bold")
+    for name in ("precision", "recall", "f1", "support"):
+        table.add_column(name, justify="right")
+    for label, row in details["per_class"].items():
+        mark = " (positive)" if positive is not None and label == str(positive) else ""
+        table.add_row(escape(label + mark), *(f"{row[k]:.4f}" for k in ("precision", "recall", "f1")),
+                      f"{row['support']:,}")
+    threshold = details["decision"]["threshold"]
+    if threshold is not None:
+        table.caption = f"positive class at probability ≥ {threshold:.4g}"
+        table.caption_justify = "left"
+    return table
+
+
+def confusion_table(confusion):
+    """The confusion matrix: a row per true class, a column per predicted class."""
+    labels = [escape(str(label)) for label in confusion["labels"]]
+    table = Table(title="confusion matrix", title_justify="left")
+    table.add_column("true ↓  predicted →", style="bold")
+    for label in labels:
+        table.add_column(label, justify="right")
+    for label, counts in zip(labels, confusion["counts"]):
+        table.add_row(label, *(f"{n:,}" for n in counts))
+    return table
+
+
 def comparison_table(labels, rows, lower_is_better):
-    table = Table(caption="best value per metric in green; ↓ lower is better", caption_justify="left")
+    table = Table(caption="best value per metric in green (ties alike); ↓ lower is better", caption_justify="left")
     table.add_column("metric", style="bold")
     for label in labels:
         table.add_column(escape(label), justify="right")
@@ -144,7 +174,7 @@ def comparison_table(labels, rows, lower_is_better):
         cells = []
         for i, value in enumerate(values):
             text = "–" if value is None else f"{value:.4f}"
-            cells.append(f"[bold green]{text}[/]" if i == best else text)
+            cells.append(f"[bold green]{text}[/]" if i in best else text)
         name = metric + (" ↓" if metric in lower_is_better else "")
         table.add_row(escape(name), *cells)
     return table

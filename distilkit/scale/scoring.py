@@ -19,6 +19,7 @@ from distilkit.featurizer import model_columns
 from distilkit.io import atomic_folder
 from distilkit.model_files import model_roles, read_model, read_model_meta
 from distilkit.scoring import output_columns, prediction_frame
+from distilkit.thresholds import check_decision
 
 
 @functools.lru_cache(maxsize=4)
@@ -32,14 +33,13 @@ def _load(path):
     return _worker_model(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def score_partition(frame, model_path, roles, passthrough, proba, batch_size, destination, where):
+def score_partition(frame, model_path, roles, options, batch_size, destination, where):
     """Score one partition in slices and write it to ``destination``; returns its row count."""
     model = _load(model_path)
-    parts = [prediction_frame(model, frame.iloc[start:start + batch_size], roles, passthrough=passthrough,
-                              proba=proba, where=where)
+    parts = [prediction_frame(model, frame.iloc[start:start + batch_size], roles, where=where, **options)
              for start in range(0, len(frame), batch_size)]
     scored = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=[*passthrough, *output_columns(model.classes_, proba=proba)])
+        columns=[*options["passthrough"], *output_columns(model.classes_, proba=options["proba"])])
     scored.to_parquet(destination, index=False)
     return len(scored)
 
@@ -76,8 +76,8 @@ def _finished(tasks, client, progress):
         yield result
 
 
-def score_files(model_path, source, output_dir, *, client=None, proba=False, passthrough=(), batch_size=16_384,
-                progress=None):
+def score_files(model_path, source, output_dir, *, client=None, proba=False, passthrough=(), threshold=None,
+                pos_label=None, batch_size=16_384, progress=None):
     """Score every row of a partitioned table with a model file, on Dask or in this process.
 
     Parameters
@@ -95,6 +95,8 @@ def score_files(model_path, source, output_dir, *, client=None, proba=False, pas
         Add one ``proba_<class>`` column per class.
     passthrough : sequence of str, default=()
         Columns copied to the output first (ids).
+    threshold, pos_label : default=None
+        A decision threshold for a binary model (see :func:`distilkit.scoring.prediction_frame`).
     batch_size : int, default=16384
         Rows scored at a time inside a partition (bounds each worker's memory).
     progress : callable, default=None
@@ -109,6 +111,7 @@ def score_files(model_path, source, output_dir, *, client=None, proba=False, pas
     meta = read_model_meta(model_path)
     roles = model_roles(meta)
     passthrough = list(dict.fromkeys(passthrough))
+    check_decision(meta["classes"], threshold, pos_label)
     clash = set(passthrough) & set(output_columns(meta["classes"], proba=proba))
     if clash:
         raise DataError(f"id column {sorted(clash)[0]!r} has the name of an output column")
@@ -116,7 +119,8 @@ def score_files(model_path, source, output_dir, *, client=None, proba=False, pas
     frame = _read(source, list(dict.fromkeys(inputs + passthrough)), model_columns(roles, ("categorical", "text")))
     model_path = str(Path(model_path).resolve())
     with atomic_folder(output_dir) as tmp:
-        tasks = [delayed(score_partition, pure=False)(part, model_path, roles, passthrough, proba, batch_size,
+        options = {"passthrough": passthrough, "proba": proba, "threshold": threshold, "pos_label": pos_label}
+        tasks = [delayed(score_partition, pure=False)(part, model_path, roles, options, batch_size,
                                                         tmp / f"part.{i:05d}.parquet", f"{source} (partition {i})")
                  for i, part in enumerate(frame.to_delayed())]
         counts = list(_finished(tasks, client, progress))
