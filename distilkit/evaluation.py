@@ -18,7 +18,12 @@ from distilkit.metrics import (
     reliability_bins,
 )
 from distilkit.scoring import checked_proba, final_step_input
-from distilkit.thresholds import check_decision, decision_threshold, labels_from_proba, positive_label
+from distilkit.thresholds import (
+    check_decision,
+    decision_threshold,
+    labels_from_proba,
+    positive_label,
+)
 
 
 def labels_fingerprint(y):

@@ -104,8 +104,11 @@ def save_model(model, path, *, metadata=None, roles=None):
     """
     from sklearn.utils.validation import check_is_fitted
 
+    from distilkit.thresholds import decision_threshold
+
     sio = _skops_io()
     estimator = final_estimator(model)
+    described = _thresholded_model(estimator)
     try:
         check_is_fitted(model)
     except (ValueError, TypeError, AttributeError) as exc:
@@ -121,9 +124,9 @@ def save_model(model, path, *, metadata=None, roles=None):
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "estimator": _estimator_name(estimator),
-        "class": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
-        "params": _json_safe(estimator.get_params(deep=False)),
+        "estimator": _estimator_name(described),
+        "class": f"{type(described).__module__}.{type(described).__qualname__}",
+        "params": _json_safe(described.get_params(deep=False)),
         "columns": [str(c) for c in getattr(model, "feature_names_in_", [])] or None,
         "roles": roles,
         "classes": _json_safe(getattr(estimator, "classes_", np.array([])).tolist()),
@@ -131,6 +134,9 @@ def save_model(model, path, *, metadata=None, roles=None):
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "metadata": _json_safe(metadata or {}),
     }
+    rule = decision_threshold(estimator) if described is not estimator else None
+    if rule is not None:
+        meta["decision_threshold"] = {"threshold": rule[0], "pos_label": _json_safe(rule[1])}
     archive = io.BytesIO(blob)
     with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(META_MEMBER, json.dumps(meta, indent=2))
@@ -237,6 +243,17 @@ def final_estimator(model):
     from sklearn.pipeline import Pipeline
 
     return model[-1] if isinstance(model, Pipeline) else model
+
+
+def _thresholded_model(estimator):
+    """The model inside a fixed-threshold wrapper (what a tuned threshold is saved as), else the estimator."""
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    if isinstance(estimator, FixedThresholdClassifier):
+        inner = estimator.estimator_
+        return inner.estimator if isinstance(inner, FrozenEstimator) else inner
+    return estimator
 
 
 def _estimator_name(estimator):

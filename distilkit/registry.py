@@ -22,6 +22,10 @@ ESTIMATORS = {
 
 #: Estimators of ordered classes (evaluated with ordinal metrics too).
 ORDINAL = frozenset({"presto", "presto-fixed", "propodds"})
+#: Students that learn from a teacher's logits or embeddings, which a labelled table alone does not give.
+DISTILLERS = frozenset({"kd", "lelp"})
+#: Estimators trained from a labelled table alone.
+TABLE_ESTIMATORS = tuple(name for name in ESTIMATORS if name not in DISTILLERS)
 
 
 def estimator_class(name):

@@ -182,6 +182,12 @@ def _data_warning(records, labels):
             f"numbers are not comparable row for row.</p><ul>{items}</ul>")
 
 
+def _section(title, figures, *, note=None, wide=True):
+    """A titled section: an optional note, then its figures in a responsive grid."""
+    paragraph = f"<p class=note>{html.escape(note)}</p>" if note else ""
+    return f"<h2>{html.escape(title)}</h2>{paragraph}<div class='grid{' wide' if wide else ''}'>{figures}</div>"
+
+
 def render_html(records, title="distilkit report"):
     """A self-contained HTML page comparing evaluation records (see :func:`distilkit.report.load_records`).
 
@@ -202,33 +208,35 @@ def render_html(records, title="distilkit report"):
         isinstance(r["metrics"].get(m), (int, float)) and r["metrics"][m] > 0 for m in ("rows/s", "model MB"))
         and isinstance(r["metrics"].get("accuracy"), (int, float))]
     if len(costly) >= 2:
-        plots = "".join(_cost_plot(plt, records, labels, costly, cost) for cost in ("rows/s", "model MB"))
-        sections += ["<h2>Quality against cost</h2>",
-                     "<p class=note>Accuracy against scoring speed (raw rows to probabilities) and model size "
-                     "(file plus packaged encoder weights): a distilled student should sit left of its teacher "
-                     "on size and right of it on speed.</p>", f"<div class='grid wide'>{plots}</div>"]
+        sections.append(_section(
+            "Quality against cost",
+            "".join(_cost_plot(plt, records, labels, costly, cost) for cost in ("rows/s", "model MB")),
+            note=("Accuracy against scoring speed (raw rows to probabilities) and model size (file plus packaged "
+                  "encoder weights): a distilled student should sit left of its teacher on size and right of it "
+                  "on speed.")))
     if any(r.get("curves", {}).get("roc") for r in records):
-        sections += ["<h2>Ranking (binary runs)</h2>", "<div class='grid wide'>"
-                     + _curve_plot(plt, records, labels, "roc", "fpr", "tpr", "ROC curve", "false positive rate",
-                                   "true positive rate", diagonal=True)
-                     + _curve_plot(plt, records, labels, "pr", "recall", "precision", "precision-recall curve",
-                                   "recall", "precision") + "</div>"]
+        roc = _curve_plot(plt, records, labels, "roc", "fpr", "tpr", "ROC curve", "false positive rate",
+                          "true positive rate", diagonal=True)
+        pr = _curve_plot(plt, records, labels, "pr", "recall", "precision", "precision-recall curve", "recall",
+                         "precision")
+        sections.append(_section("Ranking (binary runs)", roc + pr))
     if any(r.get("curves", {}).get("reliability") for r in records):
-        sections += ["<h2>Calibration</h2>", "<p class=note>Mean confidence of the predicted class against its "
-                     "accuracy, in ten equal-width bins; the dashed diagonal is perfect calibration (ECE is the "
-                     "row-weighted mean gap).</p>",
-                     "<div class='grid wide'>" + _curve_plot(
-                         plt, records, labels, "reliability", "confidence", "accuracy", "reliability diagram",
-                         "confidence", "accuracy", diagonal=True) + "</div>"]
+        sections.append(_section(
+            "Calibration",
+            _curve_plot(plt, records, labels, "reliability", "confidence", "accuracy", "reliability diagram",
+                        "confidence", "accuracy", diagonal=True),
+            note=("Mean confidence of the predicted class against its accuracy, in ten equal-width bins; the "
+                  "dashed diagonal is perfect calibration (ECE is the row-weighted mean gap).")))
     matrices = "".join(_confusion_html(r, i, labels[i]) for i, r in enumerate(records) if r.get("confusion_matrix"))
     if matrices:
-        sections += ["<h2>Confusion matrices</h2>", "<p class=note>Rows: true class; columns: predicted class; "
-                     "shading: share of the true class's rows.</p>", f"<div class=grid>{matrices}</div>"]
+        sections.append(_section("Confusion matrices", matrices, wide=False,
+                                 note="Rows: true class; columns: predicted class; shading: share of the true "
+                                      "class's rows."))
     sources = "".join(
         f"<li>{_swatch(i)}{html.escape(label)}: {html.escape(str(r.get('model', '')))} "
         f"({html.escape(str(r.get('estimator', '')))}) on {html.escape(str(r.get('data', '')))}</li>"
         for i, (label, r) in enumerate(zip(labels, records)))
-    sections += ["<h2>Runs</h2>", f"<ul class=runs>{sources}</ul>"]
+    sections.append(f"<h2>Runs</h2><ul class=runs>{sources}</ul>")
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"

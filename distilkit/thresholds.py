@@ -167,46 +167,49 @@ def binary_scorer(scoring, pos_label):
     return metrics.make_scorer(getattr(metrics, function), response_method=response, pos_label=pos_label)
 
 
-def tuned_threshold(estimator, X, y, *, scoring, pos_label=None, cv=5, random_state=None):
-    """Fit ``estimator`` with the decision threshold that maximises ``scoring`` in cross-validation.
-
-    :class:`~sklearn.model_selection.TunedThresholdClassifierCV` chooses the threshold on
-    out-of-fold probabilities and refits on all rows; the result is returned as a
-    :class:`~sklearn.model_selection.FixedThresholdClassifier` around the frozen refit
-    model, which predicts the same labels and is stored by model files without scorer
-    objects.
+def threshold_tuner(estimator, scoring, pos_label, *, cv=5, random_state=None):
+    """An unfitted :class:`~sklearn.model_selection.TunedThresholdClassifierCV` maximising ``scoring``.
 
     Parameters
     ----------
     estimator : classifier with ``predict_proba``
-    X, y : training data (``y`` binary)
     scoring : str
         A scorer name (``"f1"``, ``"balanced_accuracy"``, ``"recall"``...).
-    pos_label : label, default=None
-        The positive class (default: the second of the sorted labels).
+    pos_label : label
+        The positive class (see :func:`positive_label`).
     cv : int or cross-validation generator, default=5
     random_state : int, default=None
+    """
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    return TunedThresholdClassifierCV(estimator, scoring=binary_scorer(scoring, pos_label),
+                                      response_method="predict_proba", cv=cv, random_state=random_state)
+
+
+def frozen_threshold(tuner, X, y, *, scoring, pos_label):
+    """A fitted tuner as a :class:`~sklearn.model_selection.FixedThresholdClassifier` of its frozen model.
+
+    It predicts the same labels and a model file stores it with scikit-learn's trusted
+    types (a tuner holds scorer objects). ``X, y`` are the tuner's training rows: a
+    frozen model's ``fit`` only checks the labels. ``scoring`` and ``pos_label`` are those
+    the tuner was built with (:func:`threshold_tuner`).
 
     Returns
     -------
     model : fitted FixedThresholdClassifier
     tuning : dict
-        ``threshold``, ``pos_label``, ``scoring`` and ``score`` (its cross-validated value
-        at the chosen threshold).
+        ``threshold``, ``pos_label``, ``scoring`` (the tuner's metric) and ``score`` (its
+        cross-validated value at the chosen threshold).
     """
     from sklearn.frozen import FrozenEstimator
-    from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
+    from sklearn.model_selection import FixedThresholdClassifier
 
-    positive = positive_label(np.unique(np.asarray(y)), pos_label)
-    tuner = TunedThresholdClassifierCV(estimator, scoring=binary_scorer(scoring, positive),
-                                       response_method="predict_proba", cv=cv, random_state=random_state)
-    tuner.fit(X, y)
+    positive = positive_label(tuner.classes_, pos_label)
     model = FixedThresholdClassifier(FrozenEstimator(tuner.estimator_), threshold=float(tuner.best_threshold_),
-                                     pos_label=positive, response_method="predict_proba")
-    model.fit(X, y)  # a frozen estimator's fit only checks the labels
+                                     pos_label=positive, response_method="predict_proba").fit(X, y)
     return model, {"threshold": float(tuner.best_threshold_), "pos_label": positive, "scoring": scoring,
                    "score": float(tuner.best_score_)}
 
 
-__all__ = ["binary_scorer", "check_decision", "decision_threshold", "labels_from_proba", "positive_label", "threshold_labels",
-           "tuned_threshold"]
+__all__ = ["binary_scorer", "check_decision", "decision_threshold", "frozen_threshold", "labels_from_proba",
+           "positive_label", "threshold_labels", "threshold_tuner"]

@@ -494,3 +494,76 @@ def test_a_threshold_flips_predictions_in_predict_and_evaluate(tmp_path, tiny_mo
                      "positive label 'maybe' is not one of the model's classes (neg, pos)")
     assert_bad_input(run("evaluate", tiny_model, table, "--pos-label", "maybe"), "positive label 'maybe'")
     assert_bad_input(run("predict", tiny_model, table, "--threshold", "1.5"), "--threshold")
+
+
+def test_cv_grid_chooses_the_best_row_of_its_own_table_and_refits_it(tmp_path, table, tiny_frame):
+    best = tmp_path / "best.dkm"
+    result = run("cv", "logreg", table, "-t", "label", "-p", "C=0.001,0.1,10", "-p", "max_iter=500",
+                 "--folds", "3", "--scoring", "balanced_accuracy", "--json", "-", "-o", best)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    rows = document["rows"]
+    assert [row["params"] for row in rows] == [{"C": 0.001}, {"C": 0.1}, {"C": 10}]
+    assert document["fixed_params"] == {"max_iter": 500} and document["scoring"] == "balanced_accuracy"
+    means = [row["mean"] for row in rows]
+    assert document["best"] == means.index(max(means)) and rows[document["best"]]["rank"] == 1
+    assert all(len(row["scores"]) == 3 and row["std"] == pytest.approx(np.std(row["scores"])) for row in rows)
+    assert "chosen" in result.stderr and "mean" in result.stderr
+    meta = json.loads(run("inspect", best, "--json").stdout)
+    assert meta["params"]["C"] == rows[document["best"]]["params"]["C"] and meta["params"]["max_iter"] == 500
+    assert meta["metadata"]["cv"]["mean"] == max(means)
+    # The same seed gives the same table.
+    again = json.loads(run("cv", "logreg", table, "-t", "label", "-p", "C=0.001,0.1,10", "-p", "max_iter=500",
+                           "--folds", "3", "--scoring", "balanced_accuracy", "--json", "-", "-q").stdout)
+    assert again["rows"] == rows
+
+
+def test_cv_tunes_a_threshold_inside_the_folds_and_saves_it(tmp_path, table):
+    best = tmp_path / "tuned.dkm"
+    result = run("cv", "logreg", table, "-t", "label", "--pos-label", "neg", "-p", "tune_threshold=recall",
+                 "--scoring", "recall", "--folds", "3", "-o", best, "-q", "--json", "-")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["pos_label"] == "neg" and document["tune_threshold"] == "recall"
+    meta = json.loads(run("inspect", best, "--json").stdout)
+    assert meta["estimator"] == "logreg" and meta["decision_threshold"]["pos_label"] == "neg"
+    assert meta["metadata"]["threshold_tuning"]["scoring"] == "recall"
+    # Tuned for recall of "neg": predicting "neg" everywhere is the recall-maximising threshold.
+    scored = run("evaluate", best, table, "--json", "-", "-q")
+    record = json.loads(scored.stdout)
+    assert record["decision"]["pos_label"] == "neg" and record["per_class"]["neg"]["recall"] == 1.0
+    predictions = pd.read_csv(io.StringIO(run("predict", best, table).stdout))["prediction"]
+    assert (predictions == "neg").sum() == record["confusion_matrix"]["counts"][0][0] + \
+        record["confusion_matrix"]["counts"][1][0]
+
+
+def test_fit_tunes_a_threshold_too(tmp_path, table):
+    model = tmp_path / "m.dkm"
+    result = run("fit", "logreg", table, "-t", "label", "-p", "tune_threshold=f1", "--pos-label", "pos", "-o", model)
+    assert result.exit_code == 0, result.output
+    assert "tuned for f1" in result.stderr
+    meta = json.loads(run("inspect", model, "--json").stdout)
+    assert meta["decision_threshold"]["pos_label"] == "pos"
+    assert meta["metadata"]["threshold_tuning"]["threshold"] == meta["decision_threshold"]["threshold"]
+
+
+def test_list_and_params_come_from_the_estimators_own_code():
+    from distilkit.catalog import estimator_parameters
+    from distilkit.heads.naive_bayes import NaiveBayesHead
+
+    listing = json.loads(run("list", "--json").stdout)
+    by_name = {row["name"]: row for row in listing}
+    assert by_name["lelp"]["command"] == "distill" and by_name["presto"]["ordinal"]
+    assert by_name["nbhead"]["description"] == NaiveBayesHead.__doc__.strip().splitlines()[0]
+    result = run("params", "nbhead", "--json")
+    rows = json.loads(result.stdout)
+    assert sorted(row["name"] for row in rows) == sorted(NaiveBayesHead().get_params())
+    assert rows == estimator_parameters("nbhead")
+    smoothing = next(row for row in rows if row["name"] == "var_smoothing")
+    assert smoothing["default"] == "1e-09" and "[0.0, inf)" in smoothing["accepts"] and smoothing["description"]
+    for name in by_name:
+        assert all(row["description"] for row in estimator_parameters(name) if name != "logreg"), name
+    shown = run("params", "presto")
+    assert shown.exit_code == 0 and "classes (-p order=...)" in shown.stderr and "lambda_min_ratio" in shown.stderr
+    assert "optimizer__" in run("params", "anyloss").stderr
+    assert "lelp" not in run("fit", "--help").output.split("One of:")[1].split(")")[0]

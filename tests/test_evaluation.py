@@ -11,7 +11,12 @@ from sklearn.linear_model import LogisticRegression
 from distilkit.evaluation import evaluate_table, labels_fingerprint
 from distilkit.exceptions import DataError
 from distilkit.featurizer import infer_roles, make_model
-from distilkit.metrics import CURVE_POINTS, binary_curves, expected_calibration_error, reliability_bins
+from distilkit.metrics import (
+    CURVE_POINTS,
+    binary_curves,
+    expected_calibration_error,
+    reliability_bins,
+)
 from distilkit.report import comparison_table, data_groups, load_records, metrics_record
 
 
@@ -111,7 +116,7 @@ def test_ties_are_marked_alike_and_different_data_is_told():
                                              "target": "y", "n_samples": 10, "metrics": m}
     records = [record("a", "f1", accuracy=0.75, ece=0.1), record("b", "f1", accuracy=0.75, ece=0.2),
                record("c", "f2", accuracy=0.7, ece=0.1)]
-    rows = dict((metric, best) for metric, _, best in comparison_table(records))
+    rows = {metric: best for metric, _, best in comparison_table(records)}
     assert rows == {"accuracy": {0, 1}, "ece": {0, 2}}
     groups = data_groups(records)
     assert [members for _, members in groups] == [[0, 1], [2]]

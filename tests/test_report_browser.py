@@ -6,7 +6,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from test_cli import run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

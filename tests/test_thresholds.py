@@ -6,16 +6,17 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import FixedThresholdClassifier
+from sklearn.pipeline import Pipeline
 
 from distilkit import load_model, save_model
 from distilkit.exceptions import DataError
+from distilkit.model_selection import fit_model
 from distilkit.thresholds import (
     check_decision,
     decision_threshold,
     labels_from_proba,
     positive_label,
     threshold_labels,
-    tuned_threshold,
 )
 
 
@@ -74,7 +75,9 @@ def test_checks_refuse_what_cannot_apply():
 def test_tuned_threshold_is_a_fixed_threshold_that_survives_a_model_file(tmp_path, rare_yes):
     X, y = rare_yes
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
-    model, tuning = tuned_threshold(LogisticRegression(), frame, y, scoring="f1", pos_label="yes", random_state=0)
+    pipeline, tuning = fit_model(Pipeline([("estimator", LogisticRegression())]), frame, y, tune_threshold="f1",
+                                 pos_label="yes")
+    model = pipeline[-1]
     assert isinstance(model, FixedThresholdClassifier) and tuning["pos_label"] == "yes"
     assert 0 < tuning["threshold"] < 0.5 and 0 < tuning["score"] <= 1
     assert decision_threshold(model) == (tuning["threshold"], "yes")

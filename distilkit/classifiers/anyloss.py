@@ -49,8 +49,11 @@ class AnyLossClassifier(NeuralClassifierBase):
         A float is a fraction of the training rows (the paper uses 5%), an int a number
         of rows (``1`` is one row, not all of them); at least 16 rows (or all of them).
     max_epochs : int, default=50
+        Passes over the training rows.
     lr : float, default=0.01
+        Learning rate of the optimizer.
     optimizer : {"adam", "adamw", "sgd"}, default="adam"
+        The torch optimizer.
     threshold : float, default=0.5
         Binary problems predict the positive class when its probability reaches this.
     stratified_batches : bool, default=True

@@ -15,6 +15,7 @@ from distilkit.cli.render import (
     comparison_table,
     confusion_table,
     console,
+    cv_table,
     fail,
     key_value_table,
     metrics_table,
@@ -23,10 +24,11 @@ from distilkit.cli.render import (
     per_class_table,
     progress,
     roles_table,
+    text_table,
     show_warning,
     user_errors,
 )
-from distilkit.registry import ESTIMATORS
+from distilkit.registry import TABLE_ESTIMATORS
 
 app = typer.Typer(
     name="distilkit",
@@ -137,6 +139,58 @@ def _ordered_classes(model, name, y):
              f"(labels: {labels}; the rare class last)")
 
 
+TableEstimator = Annotated[str, typer.Argument(
+    help=f"One of: {', '.join(TABLE_ESTIMATORS)} ('distilkit list' describes them, 'distilkit params NAME' "
+    "lists a model's parameters).")]
+
+
+def _check_table_estimator(name):
+    from distilkit.registry import DISTILLERS
+
+    if name in DISTILLERS:
+        fail(f"{name} learns from a teacher: train it with 'distilkit distill --method {name}'")
+    if name not in TABLE_ESTIMATORS:
+        fail(f"unknown estimator {name!r} (choose from: {', '.join(TABLE_ESTIMATORS)})")
+
+
+def _training_table(model, estimator, data, target, features, text, exclude, quiet):
+    """Read a labelled table, decide its column roles (shown unless quiet): ``(roles, X, y)``."""
+    from distilkit.featurizer import infer_roles, prepare_table
+    from distilkit.io import read_table, target_vector
+
+    frame = read_table(data)
+    roles = infer_roles(frame, target=target, features=_patterns(features), text=_patterns(text) or (),
+                        exclude=_patterns(exclude) or ())
+    y = target_vector(frame, target, min_classes=2)
+    _ordered_classes(model, estimator, y)
+    X = prepare_table(frame, roles, where=data)
+    if not quiet:
+        _show_roles(roles, f"columns of {data}")
+    return roles, X, y
+
+
+def _threshold_metric(value):
+    """``-p tune_threshold=<metric>``: one scorer name, or None."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        if len(value) != 1:
+            fail("tune_threshold takes one metric (e.g. -p tune_threshold=f1), not a list to search")
+        value = value[0]
+    if not isinstance(value, str):
+        fail(f"tune_threshold must name a metric such as f1 or balanced_accuracy, not {value!r}")
+    from distilkit.model_selection import check_scorer_name
+
+    return check_scorer_name(value, "tune_threshold")
+
+
+def _tuning_rows(tuning):
+    if not tuning:
+        return []
+    return [("threshold", f"{tuning['pos_label']} at probability ≥ {tuning['threshold']:.4f} "
+                          f"(tuned for {tuning['scoring']}: {tuning['score']:.4f} in CV)")]
+
+
 def _show_roles(roles, title):
     from distilkit.featurizer import summarize_roles
 
@@ -154,7 +208,7 @@ def _show_roles(roles, title):
 )
 @user_errors
 def fit(
-    estimator: Annotated[str, typer.Argument(help=f"One of: {', '.join(ESTIMATORS)}.")],
+    estimator: TableEstimator,
     data: Annotated[str, typer.Argument(help="Training table: .csv, .parquet, or '-' for CSV on stdin.")],
     target: Target,
     output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write (.dkm).")],
@@ -162,6 +216,9 @@ def fit(
     text: Text = None,
     exclude: Exclude = None,
     param: Params = None,
+    pos_label: Annotated[Optional[str], typer.Option(
+        help="Binary models: the positive class of -p tune_threshold=<metric> (default: the second of the "
+        "sorted labels).")] = None,
     dask: Dask = None,
     quiet: Quiet = False,
 ):
@@ -170,36 +227,34 @@ def fit(
     Column roles are decided from the table and printed before fitting: numeric columns
     are imputed and scaled, string/boolean columns one-hot encoded, --text columns
     TF-IDF encoded, and columns that identify rows left out. The model file holds the
-    whole pipeline, so 'distilkit predict' takes raw rows.
+    whole pipeline, so 'distilkit predict' takes raw rows. -p tune_threshold=f1 (or any
+    scorer name) also tunes a binary model's decision threshold by 5-fold CV and keeps it.
     """
     from distilkit.cli.params import parse_params
-    from distilkit.featurizer import infer_roles, make_model, prepare_table
-    from distilkit.io import check_writable, read_table, target_vector
+    from distilkit.featurizer import make_model
+    from distilkit.io import check_writable
     from distilkit.model_files import save_model
+    from distilkit.model_selection import fit_model
     from distilkit.progress import listen_to_progress
     from distilkit.registry import make_estimator
 
     check_writable(output)
+    _check_table_estimator(estimator)
     params = parse_params(param or ())
+    tune = _threshold_metric(params.pop("tune_threshold", None))
     model = make_estimator(estimator, params)
     seed = _with_default_seed(model, params)
-    frame = read_table(data)
-    roles = infer_roles(frame, target=target, features=_patterns(features), text=_patterns(text) or (),
-                        exclude=_patterns(exclude) or ())
-    y = target_vector(frame, target, min_classes=2)
-    _ordered_classes(model, estimator, y)
-    X = prepare_table(frame, roles, where=data)
-    if not quiet:
-        _show_roles(roles, f"columns of {data}")
+    roles, X, y = _training_table(model, estimator, data, target, features, text, exclude, quiet)
     pipeline = make_model(model, roles, random_state=seed)
     start = time.perf_counter()
     with _on_dask(dask), progress(f"fitting {estimator} on {len(y):,} rows", quiet=quiet) as update:
         with listen_to_progress(update):
-            pipeline.fit(X, y)
+            pipeline, tuning = fit_model(pipeline, X, y, tune_threshold=tune, pos_label=pos_label,
+                                         random_state=seed or 0)
     seconds = time.perf_counter() - start
     save_model(pipeline, output, roles=[r.as_dict() for r in roles],
                metadata={"target": target, "data": str(data), "n_samples": len(y), "fit_seconds": seconds,
-                         "random_state": seed})
+                         "random_state": seed, **({"threshold_tuning": tuning} if tuning else {})})
     if not quiet:
         classes = pipeline.classes_
         console.print(key_value_table(f"fitted {estimator}", [
@@ -207,9 +262,97 @@ def fit(
             ("columns used", f"{X.shape[1]:,} → {pipeline[:-1].transform(X.iloc[:1]).shape[1]:,} features"),
             ("classes", ", ".join(map(str, classes[:10])) + (" ..." if len(classes) > 10 else "")),
             ("random_state", str(seed)),
+            *_tuning_rows(tuning),
             ("fit time", f"{seconds:.3f} s"),
             ("model file", str(output)),
         ]))
+
+
+@app.command(
+    epilog="Examples: distilkit cv logreg loans.csv -t deny -p C=0.01,0.1,1 --scoring roc_auc  |  "
+    "distilkit cv logreg loans.csv -t deny --pos-label yes -p tune_threshold=f1 --scoring f1 -o best.dkm"
+)
+@user_errors
+def cv(
+    estimator: TableEstimator,
+    data: Annotated[str, typer.Argument(help="Training table: .csv, .parquet, or '-' for CSV on stdin.")],
+    target: Target,
+    param: Annotated[Optional[list[str]], typer.Option(
+        "--param", "-p", help="key=value, or key=v1,v2,... to search the values (repeatable: every "
+        "combination is tried). tune_threshold=<metric> tunes a binary model's threshold inside each fold.")] = None,
+    folds: Annotated[int, typer.Option(min=2, help="Stratified folds (shuffled with the model's seed).")] = 5,
+    scoring: Annotated[Optional[str], typer.Option(
+        help="A scikit-learn scorer: accuracy (default), balanced_accuracy, f1, f1_macro, roc_auc, neg_log_loss, "
+        "average_precision, recall, precision...")] = None,
+    pos_label: Annotated[Optional[str], typer.Option(
+        help="Binary models: the positive class of f1/precision/recall and threshold tuning (default: the second "
+        "of the sorted labels).")] = None,
+    features: Features = None,
+    text: Text = None,
+    exclude: Exclude = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Refit the best setting on every row and save it (.dkm).")] = None,
+    json_out: Annotated[
+        Optional[str], typer.Option("--json", help="Write the table as JSON to this file ('-' for stdout).")
+    ] = None,
+    dask: Dask = None,
+    quiet: Quiet = False,
+):
+    """Cross-validate a model on a raw table: stratified k-fold, a grid over -p values, mean ± sd per setting.
+
+    The same preprocessing as 'distilkit fit' is refitted inside every fold. The
+    chosen setting is the one with the best mean score (the first on ties); -o refits it
+    on every row, with its tuned threshold when -p tune_threshold=<metric> is given.
+    """
+    from distilkit.cli.params import parse_grid
+    from distilkit.featurizer import make_model
+    from distilkit.io import check_writable
+    from distilkit.model_files import save_model
+    from distilkit.model_selection import check_scorer_name, grid_search
+    from distilkit.registry import make_estimator
+
+    for destination in (output, json_out):
+        if destination is not None:
+            check_writable(destination)
+    _check_table_estimator(estimator)
+    check_scorer_name(scoring)
+    grid = parse_grid(param or ())
+    tune = _threshold_metric(grid.pop("tune_threshold", None))
+    fixed = {key: values[0] for key, values in grid.items() if len(values) == 1}
+    searched = {key: values for key, values in grid.items() if len(values) > 1}
+    # Every parameter name is checked before the data is read; values are checked by the estimator at fit.
+    make_estimator(estimator, {**fixed, **{key: values[0] for key, values in searched.items()}})
+    model = make_estimator(estimator, fixed)
+    seed = _with_default_seed(model, fixed)
+    roles, X, y = _training_table(model, estimator, data, target, features, text, exclude, quiet)
+    settings = 1
+    for values in searched.values():
+        settings *= len(values)
+    with _on_dask(dask), progress(f"{folds}-fold CV of {settings} setting(s) on {len(y):,} rows", quiet=quiet):
+        result = grid_search(make_model(model, roles, random_state=seed), X, y, searched, folds=folds,
+                             scoring=scoring, pos_label=pos_label, tune_threshold=tune, random_state=seed or 0,
+                             refit=output is not None)
+    best = result.rows[result.best]
+    if output is not None:
+        save_model(result.model, output, roles=[r.as_dict() for r in roles],
+                   metadata={"target": target, "data": str(data), "n_samples": len(y), "random_state": seed,
+                             "params": {**fixed, **best["params"]},
+                             "cv": {"folds": folds, "scoring": result.scoring, "mean": best["mean"],
+                                    "std": best["std"]},
+                             **({"threshold_tuning": result.tuning} if result.tuning else {})})
+    if json_out is not None:
+        _write_json({"estimator": estimator, "data": str(data), "target": target, "folds": folds,
+                     "scoring": result.scoring, "pos_label": result.pos_label, "tune_threshold": tune,
+                     "fixed_params": fixed, "rows": result.rows, "best": result.best}, json_out)
+    if not quiet:
+        positive = f", positive class {result.pos_label}" if result.pos_label is not None else ""
+        console.print(cv_table(f"{estimator}: {result.scoring} in {folds}-fold stratified CV{positive}",
+                               list(searched), result.rows, result.best))
+        details = [("chosen", ", ".join(f"{k}={v!r}" for k, v in best["params"].items()) or "(one setting)"),
+                   *_tuning_rows(result.tuning)]
+        if output is not None:
+            details.append(("model file", f"{output} (refitted on all {len(y):,} rows)"))
+        console.print(key_value_table("result", details))
 
 
 @app.command(
@@ -502,6 +645,53 @@ def _predict_on_dask(model, data, output, address, *, quiet, **options):
         console.print(f"wrote {rows:,} predictions to {escape(output)}/", highlight=False)
 
 
+@app.command(name="list", epilog="Example: distilkit list  |  distilkit list --json | jq")
+@user_errors
+def list_estimators(
+    json_out: Annotated[bool, typer.Option("--json", help="Print the list as JSON on stdout.")] = False,
+):
+    """List the estimators: name, the command that trains them, and what they are."""
+    from distilkit.catalog import estimator_catalog
+    from distilkit.registry import DISTILLERS, ORDINAL
+
+    rows = [{"name": name, "command": "distill" if name in DISTILLERS else "fit",
+             "ordinal": name in ORDINAL, "description": summary} for name, summary in estimator_catalog()]
+    if json_out:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    console.print(text_table("estimators ('distilkit params NAME' for parameters)",
+                             ["name", "trained by", "description"],
+                             [(r["name"], f"distilkit {r['command']}", r["description"]
+                               + (" (ordinal: the last class is the rare one)" if r["ordinal"] else ""))
+                              for r in rows]))
+
+
+@app.command(epilog="Example: distilkit params presto  |  distilkit fit presto data.csv -t y -p n_lambdas=50 ...")
+@user_errors
+def params(
+    estimator: Annotated[str, typer.Argument(help="An estimator name from 'distilkit list'.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the parameters as JSON on stdout.")] = False,
+):
+    """Every parameter of an estimator (set with -p key=value): default, accepted values, meaning."""
+    from distilkit.catalog import estimator_parameters, estimator_summary
+    from distilkit.cli.params import PARAM_ALIASES
+    from distilkit.registry import estimator_class
+
+    rows = estimator_parameters(estimator)
+    if json_out:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    aliases = {value: key for key, value in PARAM_ALIASES.items()}
+    console.print(text_table(f"{estimator}: {estimator_summary(estimator)}", ["parameter", "default", "accepts",
+                                                                             "description"],
+                             [(r["name"] + (f" (-p {aliases[r['name']]}=...)" if r["name"] in aliases else ""),
+                               r["default"], r["accepts"], r["description"]) for r in rows]))
+    routed = getattr(estimator_class(estimator), "persisted_prefixes", ())
+    if routed:
+        console.print(f"also: skorch parameters routed by prefix ({', '.join(p + '…' for p in routed)}), "
+                      "e.g. -p optimizer__weight_decay=1e-4", highlight=False, markup=False)
+
+
 @app.command(epilog="Example: distilkit inspect model.dkm")
 @user_errors
 def inspect(
@@ -525,8 +715,11 @@ def inspect(
     else:
         console.print(f"{escape(str(model))}: fitted on an array without column names (usable from Python only)")
     classes = meta["classes"]
+    rule = meta.get("decision_threshold")
     console.print(key_value_table(f"{meta['estimator']} ({str(meta.get('class')).rsplit('.', 1)[-1]})", [
         ("classes", ", ".join(map(str, classes[:10])) + (" ..." if len(classes) > 10 else "")),
+        *([("decision", f"{_short(rule.get('pos_label'))} at probability ≥ {_short(rule.get('threshold'))}")]
+          if isinstance(rule, dict) else []),
         *[(key, _short(value)) for key, value in meta["params"].items()],
     ]))
     console.print(key_value_table("fit", [

@@ -105,6 +105,16 @@ def key_value_table(title, rows):
     return table
 
 
+def text_table(title, columns, rows):
+    """A table of text cells, the first column bold."""
+    table = Table(title=escape(title), title_justify="left")
+    for i, name in enumerate(columns):
+        table.add_column(name, style="bold" if i == 0 else None, overflow="fold")
+    for row in rows:
+        table.add_row(*map(escape, row))
+    return table
+
+
 def roles_table(title, rows):
     """Column -> role -> encoding, as decided by the featurizer."""
     table = Table(title=escape(title), title_justify="left")
@@ -123,6 +133,20 @@ def candidates_table(title, rows, chosen):
         table.add_column(name, justify="right")
     for name, mean, sd in rows:
         table.add_row(escape(name), f"{mean:.4f}", f"{sd:.4f}", "chosen" if name == chosen else "")
+    return table
+
+
+def cv_table(title, searched, rows, best):
+    """One row per cross-validated setting: its searched values, mean ± sd, rank; the chosen one marked."""
+    table = Table(title=escape(title), title_justify="left")
+    for name in searched:
+        table.add_column(escape(name), style="bold")
+    for name in ("mean", "sd", "rank", ""):
+        table.add_column(name, justify="right")
+    for i, row in enumerate(rows):
+        cells = [escape(repr(row["params"][name])) for name in searched]
+        table.add_row(*cells, f"{row['mean']:.4f}", f"{row['std']:.4f}", str(row["rank"]),
+                      "chosen" if i == best else "", style="bold green" if i == best else None)
     return table
 
 

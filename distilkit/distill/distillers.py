@@ -42,9 +42,13 @@ _STUDENT_DOC = """
     hidden_layer_sizes : tuple of int, default=(128,)
         Hidden ReLU layers of the student; ``()`` is a linear student.
     max_epochs : int, default=30
+        Passes over the training rows.
     lr : float, default=1e-3
+        Learning rate of the optimizer.
     batch_size : int, default=128
+        Rows per gradient step.
     optimizer : {"adam", "adamw", "sgd"}, default="adam"
+        The torch optimizer.
     standardize : bool, default=True
         Z-standardise the student's features with the training statistics.
     random_state : int, RandomState instance or None, default=None

@@ -124,6 +124,53 @@ def metrics_json_cases():
         "metric is a list": Case("report {metric_list}", "metric 'accuracy' is list"),
         "name is a list": Case("report {name_list}", "'name' is not a string"),
         "deep nesting": Case("report {deep_json}", "not a JSON file"),
+        "curve columns of two lengths": Case("report {ragged_curve}", "curve 'roc' is not columns"),
+        "curve of text": Case("report {text_curve}", "curve 'reliability' is not columns of finite numbers"),
+        "confusion matrix not square": Case("report {ragged_confusion}", "'confusion_matrix' is not labels"),
+        "negative confusion count": Case("report {negative_confusion}", "'confusion_matrix'"),
+        "per-class value is text": Case("report {text_per_class}", "'per_class' is not a table"),
+    }
+
+
+def decision_and_search_cases():
+    """9. Thresholds, positive labels, cross-validation grids, the estimator catalogue."""
+    cv = "cv logreg {ok} -t label "
+    return {
+        "threshold above 1": Case("predict {tiny} {ok} --threshold 1.5", "Invalid value for '--threshold'"),
+        "threshold not a number": Case("evaluate {tiny} {ok} --threshold high", "Invalid value for '--threshold'"),
+        "positive label without threshold": Case("predict {tiny} {ok} --pos-label pos -o {out}/p.csv",
+                                                 "needs a threshold"),
+        "positive label not a class": Case("predict {tiny} {ok} --threshold 0.3 --pos-label yes -o {out}/p.csv",
+                                           "positive label 'yes' is not one of the model's classes (neg, pos)"),
+        "threshold on three classes": Case("predict {three_class} {ratings} --threshold 0.3 -o {out}/p.csv",
+                                           "needs a binary model; this one has 3 classes"),
+        "evaluate positive label on three classes": Case("evaluate {three_class} {ratings} --pos-label low",
+                                                         "needs a binary model"),
+        "threshold on dask": Case("predict {tiny} {ok} --dask local --threshold 0.3 --pos-label nope -o {out}/d",
+                                  "positive label 'nope'"),
+        "fit a distiller": Case("fit lelp {ok} -t label -o {out}/m.dkm", "train it with 'distilkit distill"),
+        "cv a distiller": Case("cv kd {ok} -t label", "train it with 'distilkit distill --method kd'"),
+        "params of an unknown estimator": Case("params xgboost", "unknown estimator 'xgboost'"),
+        "cv unknown parameter": Case(cv + "-p bogus=1,2", "unknown parameter 'bogus'"),
+        "cv invalid value in a grid": Case(cv + "-p C=1,-1", "'C' parameter of LogisticRegression"),
+        "cv text value in a grid": Case(cv + "-p C=1,high", "'C' parameter of LogisticRegression"),
+        "cv empty value": Case(cv + "-p C=1,,2", "has an empty value"),
+        "cv parameter twice": Case(cv + "-p C=1 -p C=2", "given twice"),
+        "cv one fold": Case(cv + "--folds 1", "Invalid value for '--folds'"),
+        "cv more folds than rows of a class": Case(cv + "--folds 40", "fewer than the 40 folds"),
+        "cv unknown scoring": Case(cv + "--scoring accuracy_plus", "scoring: unknown metric 'accuracy_plus'"),
+        "cv binary f1 on three classes": Case("cv logreg {ratings} -t rating --scoring f1",
+                                              "average='binary'"),
+        "cv tune threshold list": Case(cv + "-p tune_threshold=f1,recall", "tune_threshold takes one metric"),
+        "cv tune threshold unknown metric": Case(cv + "-p tune_threshold=speed", "unknown metric 'speed'"),
+        "cv tune threshold on three classes": Case("cv logreg {ratings} -t rating -p tune_threshold=f1",
+                                                   "threshold tuning needs two classes; the target has 3"),
+        "fit tune threshold on three classes": Case("fit logreg {ratings} -t rating -p tune_threshold=f1 "
+                                                    "-o {out}/m.dkm", "threshold tuning needs two classes"),
+        "cv positive label not a class": Case(cv + "--pos-label yes --scoring f1", "positive label 'yes'"),
+        "cv one class": Case(cv.replace("{ok}", "{one_class}"), "only one class"),
+        "cv json folder missing": Case(cv + "--json {out}/no/cv.json", "does not exist"),
+        "cv output folder missing": Case(cv + "-o {out}/no/best.dkm", "does not exist"),
     }
 
 
@@ -205,7 +252,7 @@ def table_cases():
 
 CASES = {f"{group.__name__.removesuffix('_cases')}: {name}": case
          for group in (markup_cases, silent_wrong_answer_cases, hyperparameter_cases, model_file_cases,
-                       metrics_json_cases, output_path_cases, usage_cases, table_cases)
+                       metrics_json_cases, output_path_cases, usage_cases, table_cases, decision_and_search_cases)
          for name, case in group().items()}
 
 
@@ -303,6 +350,23 @@ def workspace(tmp_path_factory):
                  "metric_list": {"format": "distilkit-metrics", "metrics": {"accuracy": [0.5]}},
                  "name_list": {"format": "distilkit-metrics", "name": ["x"], "metrics": {"accuracy": 0.5}},
                  "deep_json": "[" * 100_000 + "]" * 100_000}
+    record = json.loads(metrics.read_text())
+
+    def damaged(change):
+        copy = json.loads(json.dumps(record))
+        change(copy)
+        return copy
+
+    documents.update(
+        ragged_curve=damaged(lambda r: r["curves"].update(roc={"fpr": [0, 1], "tpr": [0]})),
+        text_curve=damaged(lambda r: r["curves"]["reliability"].update(accuracy=["x"])),
+        ragged_confusion=damaged(lambda r: r["confusion_matrix"]["counts"].pop()),
+        negative_confusion=damaged(lambda r: r["confusion_matrix"]["counts"][0].__setitem__(0, -3)),
+        text_per_class=damaged(lambda r: r["per_class"]["pos"].update(recall="all")))
+    three_class = root / "three.dkm"
+    assert runner.invoke(app, ["fit", "logreg", str(files["ratings.csv"]), "-t", "rating", "-o",
+                               str(three_class)]).exit_code == 0
+    names["three_class"] = three_class
     for name, document in documents.items():
         names[name] = root / f"{name}.json"
         names[name].write_text(document if isinstance(document, str) else json.dumps(document))
