@@ -53,6 +53,8 @@ demo: install-text $(DEMO)/labelled.csv
 	$(DK) evaluate $(DEMO)/teacher.dkm $(DEMO)/test.csv --name teacher-minilm --json $(DEMO)/teacher.json -q
 	$(DK) report $(DEMO)/teacher.json $(DEMO)/student-labels.json $(DEMO)/student-kd.json \
 	  $(DEMO)/student-lelp.json $(DEMO)/student-auto.json --html $(DEMO)/report.html
+	@command -v chromium >/dev/null && $(PY) examples/screenshot_report.py $(DEMO)/report.html \
+	  $(DEMO)/report.png --width 1000 || echo "no chromium: no screenshot of the report"
 
 install-bench: install-text
 	$(PIP) install $(CONSTRAINTS) -e ".[dev,text,dask,bench]"

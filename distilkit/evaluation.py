@@ -75,7 +75,9 @@ def evaluate_table(model, frame, roles, target, *, threshold=None, pos_label=Non
         ``classes``; ``per_class`` (label -> precision, recall, f1, support);
         ``confusion_matrix`` (``labels`` and ``counts``, rows true, columns predicted);
         ``curves`` (``reliability``, and ``roc`` and ``pr`` for binary models);
-        ``decision`` (``threshold`` and ``pos_label`` applied, None where not binary);
+        ``pos_label`` (the positive class of the binary metrics and curves, else None);
+        ``decision`` (the rule that gave the labels: ``pos_label`` where its probability
+        is at least ``threshold``; None where not binary);
         ``labels_fingerprint`` (see :func:`labels_fingerprint`).
     """
     y = target_vector(frame, target)
@@ -102,14 +104,22 @@ def evaluate_table(model, frame, roles, target, *, threshold=None, pos_label=Non
     elif ordinal:
         metrics.update(ordinal_metrics(y, proba, classes))
     labels = np.asarray(classes).tolist()
-    applied = threshold if threshold is not None else own[0] if own else (0.5 if positive is not None else None)
+    if positive is None:
+        rule = {"threshold": None, "pos_label": None}
+    elif threshold is not None:
+        rule = {"threshold": float(threshold), "pos_label": positive}
+    elif own is not None:
+        rule = {"threshold": own[0], "pos_label": own[1]}
+    else:  # the most probable class
+        rule = {"threshold": 0.5, "pos_label": positive}
     details = {
         "classes": labels,
         "per_class": per_class_metrics(y, y_pred, classes),
         "confusion_matrix": {"labels": labels, "counts": confusion_counts(y, y_pred, classes)},
         "curves": {"reliability": reliability_bins(y, proba, classes),
                    **(binary_curves(y, proba, classes, positive) if positive is not None else {})},
-        "decision": {"threshold": applied, "pos_label": positive},
+        "pos_label": positive,
+        "decision": rule,
         "labels_fingerprint": labels_fingerprint(y),
     }
     return metrics, details

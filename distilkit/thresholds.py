@@ -103,7 +103,7 @@ def decision_threshold(estimator):
     # An estimator can only be an AnyLossClassifier if its module was imported (saves importing torch).
     anyloss = sys.modules.get("distilkit.classifiers.anyloss")
     if anyloss is not None and isinstance(estimator, anyloss.AnyLossClassifier) and len(estimator.classes_) == 2:
-        return float(estimator.threshold), estimator.classes_[1]
+        return float(estimator.threshold), positive_label(estimator.classes_)
     return None
 
 

@@ -531,7 +531,8 @@ def test_cv_tunes_a_threshold_inside_the_folds_and_saves_it(tmp_path, table):
     # Tuned for recall of "neg": predicting "neg" everywhere is the recall-maximising threshold.
     scored = run("evaluate", best, table, "--json", "-", "-q")
     record = json.loads(scored.stdout)
-    assert record["decision"]["pos_label"] == "neg" and record["per_class"]["neg"]["recall"] == 1.0
+    assert record["decision"]["pos_label"] == "neg" == record["pos_label"]
+    assert record["per_class"]["neg"]["recall"] == 1.0
     predictions = pd.read_csv(io.StringIO(run("predict", best, table).stdout))["prediction"]
     assert (predictions == "neg").sum() == record["confusion_matrix"]["counts"][0][0] + \
         record["confusion_matrix"]["counts"][1][0]

@@ -78,6 +78,7 @@ def test_evaluate_table_per_class_confusion_and_threshold(binary_model):
     model, frame, roles = binary_model
     metrics, details = evaluate_table(model, frame, roles, "y")
     assert details["classes"] == ["no", "yes"] and details["decision"] == {"threshold": 0.5, "pos_label": "yes"}
+    assert details["pos_label"] == "yes"
     counts = np.array(details["confusion_matrix"]["counts"])
     assert counts.sum() == 300 and details["per_class"]["yes"]["support"] == counts[1].sum()
     assert metrics["recall"] == pytest.approx(counts[1, 1] / counts[1].sum())
@@ -86,7 +87,8 @@ def test_evaluate_table_per_class_confusion_and_threshold(binary_model):
     assert low_counts[:, 1].sum() > counts[:, 1].sum() and low["recall"] > metrics["recall"]
     assert low["log_loss"] == metrics["log_loss"]  # a threshold changes labels, not probabilities
     as_no, no_details = evaluate_table(model, frame, roles, "y", pos_label="no")
-    assert no_details["decision"]["pos_label"] == "no" and as_no["recall"] == details["per_class"]["no"]["recall"]
+    assert no_details["pos_label"] == "no" and as_no["recall"] == details["per_class"]["no"]["recall"]
+    assert no_details["decision"] == {"threshold": 0.5, "pos_label": "no"}  # argmax, described from "no"
     assert as_no["roc_auc"] == pytest.approx(metrics["roc_auc"])
     json.dumps(details)  # everything is JSON
 

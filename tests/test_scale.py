@@ -73,6 +73,15 @@ def test_scoring_on_dask_gives_the_single_process_rows_and_probabilities(client,
     assert not list(tmp_path.glob(".out*"))
 
 
+def test_a_threshold_applies_on_dask_as_in_one_process(client, scoring_files, tmp_path):
+    score_files(scoring_files / "model.dkm", str(scoring_files / "in" / "*.parquet"), tmp_path / "out",
+                client=client, proba=True, passthrough=["id"], threshold=0.2, pos_label="no", batch_size=5000)
+    out = _read_output(tmp_path / "out")
+    np.testing.assert_array_equal(out["prediction"] == "no", out["proba_no"] >= 0.2)
+    assert (out["prediction"] != _single_process(scoring_files).set_index("id").loc[out["id"], "prediction"]
+            .to_numpy()).any()
+
+
 def test_cli_predict_on_dask(client, scoring_files, tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["predict", str(scoring_files / "model.dkm"), str(scoring_files / "in"), "--proba",

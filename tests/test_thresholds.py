@@ -99,3 +99,22 @@ def test_anyloss_threshold_is_read_from_the_estimator():
     model = AnyLossClassifier(threshold=0.3, max_epochs=2, random_state=0).fit(X, y)
     assert decision_threshold(model) == (0.3, 1)
     np.testing.assert_array_equal(labels_from_proba(model, model.predict_proba(X)), model.predict(X))
+
+
+@pytest.mark.filterwarnings("ignore:AnyLossClassifier predicts")
+def test_prediction_frames_take_one_forward_pass(monkeypatch):
+    from distilkit import AnyLossClassifier
+    from distilkit.neural.base import NeuralClassifierBase
+    from distilkit.scoring import prediction_frame
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(rng.normal(size=(64, 2)).astype(np.float32), columns=["a", "b"])
+    model = AnyLossClassifier(threshold=0.4, max_epochs=2, random_state=0).fit(frame, (frame.a > 0).astype(int))
+    expected = model.predict(frame)
+    calls = []
+    forward = NeuralClassifierBase.predict_proba
+    monkeypatch.setattr(NeuralClassifierBase, "predict_proba", lambda self, X: calls.append(1) or forward(self, X))
+    roles = [{"column": c, "role": "numeric", "dtype": "float32", "encoding": "as given"} for c in ("a", "b")]
+    out = prediction_frame(model, frame, roles, proba=True)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(out["prediction"], expected)

@@ -45,6 +45,7 @@ Features = Annotated[
     Optional[str],
     typer.Option("--features", "-f", help="Feature columns: comma-separated names or globs such as 'emb_*'."),
 ]
+TrainingData = Annotated[str, typer.Argument(help="Training table: .csv, .parquet, or '-' for CSV on stdin.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No tables or progress bars on stderr.")]
 ModelFile = Annotated[Path, typer.Argument(help="Model file written by 'distilkit fit'.")]
 
@@ -209,7 +210,7 @@ def _show_roles(roles, title):
 @user_errors
 def fit(
     estimator: TableEstimator,
-    data: Annotated[str, typer.Argument(help="Training table: .csv, .parquet, or '-' for CSV on stdin.")],
+    data: TrainingData,
     target: Target,
     output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write (.dkm).")],
     features: Features = None,
@@ -275,7 +276,7 @@ def fit(
 @user_errors
 def cv(
     estimator: TableEstimator,
-    data: Annotated[str, typer.Argument(help="Training table: .csv, .parquet, or '-' for CSV on stdin.")],
+    data: TrainingData,
     target: Target,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", help="key=value, or key=v1,v2,... to search the values (repeatable: every "

@@ -161,7 +161,7 @@ def metrics_table(title, metrics):
 
 def per_class_table(details):
     """Precision, recall, F1 and support per class, the positive class of a binary model marked."""
-    positive = details["decision"]["pos_label"]
+    positive = details["pos_label"]
     table = Table(title="per class", title_justify="left")
     table.add_column("class", style="bold")
     for name in ("precision", "recall", "f1", "support"):
@@ -170,9 +170,9 @@ def per_class_table(details):
         mark = " (positive)" if positive is not None and label == str(positive) else ""
         table.add_row(escape(label + mark), *(f"{row[k]:.4f}" for k in ("precision", "recall", "f1")),
                       f"{row['support']:,}")
-    threshold = details["decision"]["threshold"]
-    if threshold is not None:
-        table.caption = f"positive class at probability ≥ {threshold:.4g}"
+    rule = details["decision"]
+    if rule["threshold"] is not None:
+        table.caption = escape(f"predicted {rule['pos_label']} where its probability ≥ {rule['threshold']:.4g}")
         table.caption_justify = "left"
     return table
 
