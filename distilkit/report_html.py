@@ -76,6 +76,7 @@ def _value_axis(ax, values, log_allowed=True):
     from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
 
     ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.margins(x=0.08, y=0.1)  # no point on the frame
     if log_allowed and min(values) > 0 and max(values) / min(values) > 10:
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(LogLocator(numticks=6))
