@@ -74,7 +74,7 @@ def estimator_summary(name):
 
 def _accepts(constraints):
     """Constraints in words, as scikit-learn's validation error says them (options sorted, booleans short)."""
-    from sklearn.utils._param_validation import StrOptions, make_constraint
+    from distilkit.sklearn_compat import StrOptions, make_constraint
 
     words = []
     for constraint in map(make_constraint, constraints):

@@ -275,31 +275,32 @@ def confusion_metric(metric, y_true, y_pred, classes, beta=1.0):
 
     Binary problems use the confusion matrix of ``classes[1]``; more classes the macro
     average of one-vs-rest matrices -- exactly what AnyLoss optimises, evaluated by the
-    same formulas on 0/1 predictions.
+    same formulas (:mod:`distilkit.losses.confusion`) on 0/1 predictions.
 
     Examples
     --------
     >>> round(confusion_metric("gmean", [0, 0, 1, 1], [0, 1, 1, 1], [0, 1]), 4)
     0.7071
     """
-    import torch
-
-    from distilkit.losses.anyloss import soft_confusion_matrix, soft_metric
+    from distilkit.losses.confusion import soft_confusion_matrix, soft_metric
 
     y_true, y_pred, classes = np.asarray(y_true), np.asarray(y_pred), np.asarray(classes)
     if len(classes) == 2:
         truth, predicted = y_true == classes[1], y_pred == classes[1]
     else:
         truth, predicted = y_true[None, :] == classes[:, None], y_pred[None, :] == classes[:, None]
-    counts = soft_confusion_matrix(torch.as_tensor(truth, dtype=torch.float64),
-                                   torch.as_tensor(predicted, dtype=torch.float64))
-    return float(soft_metric(metric, *counts, beta=beta, eps=1e-12).mean())
+    counts = soft_confusion_matrix(truth, predicted * 1.0)
+    return float(np.mean(soft_metric(metric, *counts, beta=beta, eps=1e-12)))
 
 
 def optimised_metric(estimator, y_true, y_pred):
-    """``{"<metric> (optimised)": value}`` for estimators trained on a named metric, else ``{}``."""
-    metric = getattr(estimator, "metric", None)
-    if not isinstance(metric, str) or getattr(estimator, "loss", None) != "anyloss":
+    """``{"<metric> (optimised)": value}`` for estimators that name the metric they are trained on, else ``{}``.
+
+    An estimator names it with an ``optimised_metric`` attribute: ``(metric, beta)`` or None
+    (see :attr:`distilkit.AnyLossClassifier.optimised_metric`).
+    """
+    named = getattr(estimator, "optimised_metric", None)
+    if named is None:
         return {}
-    value = confusion_metric(metric, y_true, y_pred, estimator.classes_, beta=getattr(estimator, "beta", 1.0))
-    return {f"{metric} (optimised)": value}
+    metric, beta = named
+    return {f"{metric} (optimised)": confusion_metric(metric, y_true, y_pred, estimator.classes_, beta=beta)}

@@ -4,12 +4,11 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 
-from distilkit.losses.anyloss import METRICS
+from distilkit.losses.confusion import METRICS
 from distilkit.neural.base import OPTIMIZERS, NeuralClassifierBase
+from distilkit.sklearn_compat import Interval, StrOptions, _fit_context
 
 #: Below this, BatchNorm statistics and the batch confusion matrix are too noisy.
 MIN_BATCH_ROWS = 16
@@ -82,6 +81,9 @@ class AnyLossClassifier(NeuralClassifierBase):
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
+    optimised_metric : tuple (str, float) or None
+        ``(metric, beta)`` when trained on a named metric (``loss="anyloss"``), so
+        evaluation can report it; None otherwise.
 
     Examples
     --------
@@ -220,6 +222,16 @@ class AnyLossClassifier(NeuralClassifierBase):
             weights = compute_class_weight(self.class_weight, classes=self.classes_, y=self.classes_[y])
             weight = torch.tensor(weights, dtype=torch.float32)
         return {"criterion": torch.nn.CrossEntropyLoss, "criterion__weight": weight}
+
+    @property
+    def optimised_metric(self):
+        """``(metric, beta)`` the network is trained on, or None (cross-entropy, or a callable metric).
+
+        Evaluation reports this metric of the predicted labels next to the usual ones.
+        """
+        if self.loss != "anyloss" or not isinstance(self.metric, str):
+            return None
+        return self.metric, self.beta
 
     def _labels_from_proba(self, proba):
         # Binary problems use the decision threshold on the positive class.

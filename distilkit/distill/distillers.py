@@ -15,15 +15,19 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import softmax
-from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from distilkit.distill import targets as lelp
-from distilkit.distill.teachers import TeacherSignal, is_fitted, linear_head, teacher_signal
+from distilkit.distill.teachers import (
+    TeacherSignal,
+    is_fitted,
+    linear_head,
+    teacher_signal,
+)
 from distilkit.neural.base import OPTIMIZERS, NeuralClassifierBase
+from distilkit.sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 
 __all__ = ["KDDistiller", "LELPDistiller"]
 
@@ -231,7 +235,11 @@ class _Distiller(NeuralClassifierBase):
         return self.batch_size
 
     def _build_net(self, n_features, n_classes, y, seed):
-        from distilkit.distill.loss import DistillationLoss, StudentMLP, class_proba_from_subclasses
+        from distilkit.distill.loss import (
+            DistillationLoss,
+            StudentMLP,
+            class_proba_from_subclasses,
+        )
 
         n_subclasses = self._n_subclasses()
         return self._skorch_net(

@@ -10,18 +10,18 @@ from numbers import Real
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.base import BaseEstimator
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.linear_model._base import LinearClassifierMixin
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import (
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from distilkit.sklearn_compat import (
+    Interval,
+    LinearClassifierMixin,
+    StrOptions,
     _check_partial_fit_first_call,
-    check_classification_targets,
-)
-from sklearn.utils.validation import (
     _check_sample_weight,
-    check_is_fitted,
-    validate_data,
+    _fit_context,
 )
 
 __all__ = [

@@ -28,76 +28,14 @@ the hard metric.
 import torch
 from torch import nn
 
+from distilkit.losses.confusion import METRICS, soft_confusion_matrix, soft_metric
+
 __all__ = ["AnyLoss", "METRICS", "amplify", "soft_confusion_matrix", "soft_metric"]
 
 
 def amplify(proba, amplifier):
     """``A(p) = sigmoid(L * (p - 0.5))``: a soft, never saturated, 0/1 prediction."""
     return torch.sigmoid(amplifier * (proba - 0.5))
-
-
-def soft_confusion_matrix(y_true, y_soft):
-    """Soft TP, FN, FP, TN summed over the batch (last dimension is the batch).
-
-    Parameters
-    ----------
-    y_true : tensor of 0/1 values, shape (..., n)
-    y_soft : tensor in [0, 1], same shape
-
-    Returns
-    -------
-    tp, fn, fp, tn : tensors of shape (...)
-    """
-    y_true = y_true.to(y_soft.dtype)
-    # Three reductions instead of four products: the counts are linear in y_soft.
-    tp = (y_true * y_soft).sum(-1)
-    positives = y_true.sum(-1)
-    predicted = y_soft.sum(-1)
-    fn = positives - tp
-    fp = predicted - tp
-    tn = y_soft.shape[-1] - positives - fp
-    return tp, fn, fp, tn
-
-
-def _accuracy(tp, fn, fp, tn, eps, beta):
-    return (tp + tn) / (tp + fn + fp + tn + eps)
-
-
-def _fbeta(tp, fn, fp, tn, eps, beta):
-    b2 = beta**2
-    return (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp + eps)
-
-
-def _gmean(tp, fn, fp, tn, eps, beta):
-    # eps inside the sqrt keeps its gradient finite when a rate is exactly 0.
-    return torch.sqrt(tp / (tp + fn + eps) * tn / (tn + fp + eps) + eps)
-
-
-def _balanced_accuracy(tp, fn, fp, tn, eps, beta):
-    return 0.5 * (tp / (tp + fn + eps) + tn / (tn + fp + eps))
-
-
-def _mcc(tp, fn, fp, tn, eps, beta):
-    denominator = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)
-    return (tp * tn - fp * fn) / torch.sqrt(denominator + eps)
-
-
-#: Metric name -> function of (TP, FN, FP, TN, eps, beta).
-METRICS = {
-    "accuracy": _accuracy,
-    "f1": _fbeta,
-    "fbeta": _fbeta,
-    "gmean": _gmean,
-    "balanced_accuracy": _balanced_accuracy,
-    "mcc": _mcc,
-}
-
-
-def soft_metric(metric, tp, fn, fp, tn, *, beta=1.0, eps=1e-7):
-    """Evaluate a named metric (or a callable on ``tp, fn, fp, tn``) on soft counts."""
-    if callable(metric):
-        return metric(tp, fn, fp, tn)
-    return METRICS[metric](tp, fn, fp, tn, eps, 1.0 if metric == "f1" else beta)
 
 
 class AnyLoss(nn.Module):

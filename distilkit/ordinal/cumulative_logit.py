@@ -11,12 +11,16 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from distilkit.ordinal.likelihood import CROSSING_POLICIES, cumulative_logits, repair_crossing
+from distilkit.ordinal.likelihood import (
+    CROSSING_POLICIES,
+    cumulative_logits,
+    repair_crossing,
+)
 from distilkit.ordinal.solver import slopes_from_differences
+from distilkit.sklearn_compat import Interval, StrOptions, _check_sample_weight
 from distilkit.standardization import standardization
 
 __all__ = ["CumulativeLogitClassifier", "encode_ordinal"]

@@ -12,10 +12,8 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from scipy.special import expit
-from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils._param_validation import Interval
 
 from distilkit.ordinal.cumulative_logit import (
     PENALTY_CONSTRAINTS,
@@ -32,6 +30,7 @@ from distilkit.ordinal.solver import (
     null_fit,
     penalty_factors,
 )
+from distilkit.sklearn_compat import Interval, _fit_context
 from distilkit.standardization import standardization
 
 __all__ = ["PrestoOrdinal", "PrestoOrdinalCV", "ordinal_brier"]

@@ -1,9 +1,8 @@
 """The proportional-odds model: one slope vector shared by every class boundary."""
 
-from sklearn.base import _fit_context
-
 from distilkit.ordinal.cumulative_logit import CumulativeLogitClassifier
 from distilkit.ordinal.solver import null_fit, penalty_factors
+from distilkit.sklearn_compat import _fit_context
 
 __all__ = ["ProportionalOdds"]
 

@@ -1,0 +1,27 @@
+"""Every private scikit-learn API distilkit uses, imported in this one module.
+
+scikit-learn may move or change what is not public; when a release does, this file
+is the one to mend. Each name is what scikit-learn's own estimators use for the same job.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    make_constraint,
+)
+from sklearn.utils.multiclass import _check_partial_fit_first_call
+from sklearn.utils.validation import _check_sample_weight
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "LinearClassifierMixin",
+    "StrOptions",
+    "_check_partial_fit_first_call",
+    "_check_sample_weight",
+    "_fit_context",
+    "make_constraint",
+]
