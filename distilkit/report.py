@@ -33,6 +33,8 @@ def load_records(paths):
         for metric, value in metrics.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise DataError(f"{path}: metric {metric!r} is {type(value).__name__}, not a number")
+            if value is not None and not math.isfinite(value):
+                raise DataError(f"{path}: metric {metric!r} is {value}, not a finite number")
         if not isinstance(record.get("name", ""), str):
             raise DataError(f"{path}: 'name' is not a string")
         _check_details(path, record)

@@ -124,6 +124,8 @@ def metrics_json_cases():
         "metric is a list": Case("report {metric_list}", "metric 'accuracy' is list"),
         "name is a list": Case("report {name_list}", "'name' is not a string"),
         "deep nesting": Case("report {deep_json}", "not a JSON file"),
+        "metric is NaN": Case("report {metric_nan}", "metric 'accuracy' is nan, not a finite number"),
+        "metric is infinite": Case("report {metric_inf}", "metric 'log_loss' is inf"),
         "curve columns of two lengths": Case("report {ragged_curve}", "curve 'roc' is not columns"),
         "curve of text": Case("report {text_curve}", "curve 'reliability' is not columns of finite numbers"),
         "confusion matrix not square": Case("report {ragged_confusion}", "'confusion_matrix' is not labels"),
@@ -349,7 +351,9 @@ def workspace(tmp_path_factory):
                  "metric_text": {"format": "distilkit-metrics", "metrics": {"accuracy": "high"}},
                  "metric_list": {"format": "distilkit-metrics", "metrics": {"accuracy": [0.5]}},
                  "name_list": {"format": "distilkit-metrics", "name": ["x"], "metrics": {"accuracy": 0.5}},
-                 "deep_json": "[" * 100_000 + "]" * 100_000}
+                 "deep_json": "[" * 100_000 + "]" * 100_000,
+                 "metric_nan": '{"format": "distilkit-metrics", "metrics": {"accuracy": NaN}}',
+                 "metric_inf": '{"format": "distilkit-metrics", "metrics": {"log_loss": Infinity}}'}
     record = json.loads(metrics.read_text())
 
     def damaged(change):
