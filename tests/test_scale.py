@@ -182,3 +182,18 @@ def test_a_cache_filled_by_another_process_meanwhile_is_read(tmp_path, monkeypat
     monkeypatch.setattr(embedding, "encode_partition", racing)
     np.testing.assert_array_equal(embed_texts(texts, "minilm", tmp_path / "b", partition_rows=10), first)
     assert [p.name for p in (tmp_path / "b").iterdir()] == [done.name]  # our temporary folder is gone
+
+
+def test_a_cv_grid_on_dask_gives_the_single_process_table(client):
+    from sklearn.linear_model import LogisticRegression
+
+    from distilkit.model_selection import grid_search
+
+    frame = _table(600, 3)
+    roles = infer_roles(frame, target="label")
+    X, y = prepare_table(frame, roles), frame["label"].to_numpy()
+    pipeline = make_model(LogisticRegression(), roles)
+    here = grid_search(pipeline, X, y, {"C": [0.01, 1.0, 100.0]}, folds=3, scoring="f1", tune_threshold="f1")
+    with dask_parallel(client):
+        there = grid_search(pipeline, X, y, {"C": [0.01, 1.0, 100.0]}, folds=3, scoring="f1", tune_threshold="f1")
+    assert there.rows == here.rows and there.best == here.best and there.pos_label == "yes"

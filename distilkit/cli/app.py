@@ -243,6 +243,8 @@ def fit(
     _check_table_estimator(estimator)
     params = parse_params(param or ())
     tune = _threshold_metric(params.pop("tune_threshold", None))
+    if pos_label is not None and tune is None:
+        fail("--pos-label is the class -p tune_threshold=<metric> tunes for; without it fit has no use for it")
     model = make_estimator(estimator, params)
     seed = _with_default_seed(model, params)
     roles, X, y = _training_table(model, estimator, data, target, features, text, exclude, quiet)

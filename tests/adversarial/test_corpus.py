@@ -169,6 +169,10 @@ def decision_and_search_cases():
                                                    "threshold tuning needs two classes; the target has 3"),
         "fit tune threshold on three classes": Case("fit logreg {ratings} -t rating -p tune_threshold=f1 "
                                                     "-o {out}/m.dkm", "threshold tuning needs two classes"),
+        "fit positive label without tuning": Case("fit logreg {ok} -t label --pos-label pos -o {out}/m.dkm",
+                                                  "without it fit has no use for it"),
+        "fit positive label not a class": Case("fit logreg {ok} -t label --pos-label yes -p tune_threshold=f1 "
+                                               "-o {out}/m.dkm", "positive label 'yes' is not one of"),
         "cv positive label not a class": Case(cv + "--pos-label yes --scoring f1", "positive label 'yes'"),
         "cv one class": Case(cv.replace("{ok}", "{one_class}"), "only one class"),
         "cv json folder missing": Case(cv + "--json {out}/no/cv.json", "does not exist"),
