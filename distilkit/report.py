@@ -44,8 +44,21 @@ def load_records(paths):
     return records
 
 
-#: Decimals shown in reports; values equal at this precision are ties and all marked best.
-DECIMALS = 4
+def format_value(value):
+    """A metric as reports show it: four decimals, fewer for large values (speeds, sizes).
+
+    Values shown alike are ties (:func:`comparison_table`).
+
+    Examples
+    --------
+    >>> format_value(0.812345), format_value(14.43271), format_value(5232.06), format_value(None)
+    ('0.8123', '14.43', '5,232', '–')
+    """
+    if value is None:
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if abs(value) >= 10 else f"{value:.4f}"
 
 
 def _numbers(values):
@@ -80,7 +93,7 @@ def comparison_table(records):
     """Rows of ``(metric, [value per record], set of indices of the best records)``.
 
     Metrics are listed in order of first appearance; a record lacking a metric has
-    ``None`` there. Values equal to the best at ``DECIMALS`` places tie with it; with
+    ``None`` there. Values shown alike by :func:`format_value` tie with the best; with
     fewer than two values, or when every value ties, no record is best.
 
     Examples
@@ -95,11 +108,11 @@ def comparison_table(records):
     rows = []
     for metric in names:
         values = [record["metrics"].get(metric) for record in records]
-        shown = {i: round(v, DECIMALS) for i, v in enumerate(values) if isinstance(v, (int, float))}
+        present = {i: v for i, v in enumerate(values) if isinstance(v, (int, float))}
         best = set()
-        if len(set(shown.values())) > 1:
-            target = (min if metric in LOWER_IS_BETTER else max)(shown.values())
-            best = {i for i, v in shown.items() if v == target}
+        if len({format_value(v) for v in present.values()}) > 1:
+            target = format_value((min if metric in LOWER_IS_BETTER else max)(present.values()))
+            best = {i for i, v in present.items() if format_value(v) == target}
         rows.append((metric, values, best))
     return rows
 
@@ -134,5 +147,5 @@ def data_groups(records):
     return described
 
 
-__all__ = ["DECIMALS", "METRICS_FORMAT", "comparison_table", "data_groups", "load_records", "metrics_record",
+__all__ = ["METRICS_FORMAT", "comparison_table", "data_groups", "format_value", "load_records", "metrics_record",
            "run_labels"]

@@ -11,7 +11,7 @@ import io
 import math
 
 from distilkit.metrics import LOWER_IS_BETTER
-from distilkit.report import DECIMALS, comparison_table, data_groups, run_labels
+from distilkit.report import comparison_table, data_groups, format_value, run_labels
 
 #: One colour per run, in run order (matplotlib's tab10, repeated past ten runs).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -33,6 +33,7 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}
 thead th{white-space:normal;overflow-wrap:anywhere;vertical-align:bottom}
 th:first-child{text-align:left}
 table.metrics{width:100%}
+table.compact{font-size:.72rem}table.compact td,table.compact th{padding:2px 4px}
 td.best{font-weight:bold;background:#e3f2e1}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.35em;vertical-align:-.05em}
 .warning{background:#fff4e0;border-left:4px solid #e69500;padding:.6rem 1rem}
@@ -161,13 +162,15 @@ def _metrics_table(records, labels):
     body = []
     for metric, values, best in rows:
         cells = "".join(
-            f"<td{' class=best' if i in best else ''}>{'–' if v is None else f'{v:.{DECIMALS}f}'}</td>"
+            f"<td{' class=best' if i in best else ''}>{format_value(v)}</td>"
             for i, v in enumerate(values))
         mark = " ↓" if metric in LOWER_IS_BETTER else ""
         body.append(f"<tr><th>{html.escape(metric)}{mark}</th>{cells}</tr>")
-    return (f"<div class=scroll><table class=metrics><thead><tr><th>metric</th>{head}</tr></thead>"
+    # Many runs: a smaller type, so a dozen columns still fit a 1,000-px window.
+    compact = " compact" if len(labels) > 6 else ""
+    return (f"<div class=scroll><table class='metrics{compact}'><thead><tr><th>metric</th>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>"
-            f"<p class=note>Best value per metric shaded (values equal to {DECIMALS} decimals tie and are all "
+            "<p class=note>Best value per metric shaded (values shown alike tie and are all "
             "shaded; nothing is shaded when all runs tie). ↓ lower is better; every other metric is better "
             "higher.</p>"), rows
 

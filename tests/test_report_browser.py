@@ -16,7 +16,9 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None and not REQUIRED, reason="Chrom
 # Background networking off: this machine's closed network refuses Chromium's calls home.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+# The page's width, and the widest overflow of any scrollable box in it (0 when nothing scrolls sideways).
 PROBE = ("<script>document.title = 'widths ' + document.documentElement.scrollWidth + ' ' + window.innerWidth"
+         " + ' ' + Math.max(0, ...[...document.querySelectorAll('.scroll')].map(e => e.scrollWidth - e.clientWidth))"
          "</script></body>")
 
 
@@ -28,12 +30,12 @@ def chromium(tmp_path, width, *args):
 
 
 def page_widths(tmp_path, page, width):
-    """``(document scrollWidth, innerWidth)`` of the page loaded at this window width."""
+    """``(document scrollWidth, innerWidth, widest sideways overflow of a box)`` at this window width."""
     probe = tmp_path / f"probe-{width}.html"
     probe.write_text(page.read_text().replace("</body>", PROBE))
     dom = chromium(tmp_path, width, "--dump-dom", probe.as_uri()).stdout
-    scroll, inner = map(int, re.search(r"<title>widths (\d+) (\d+)</title>", dom).groups())
-    return scroll, inner
+    scroll, inner, boxes = map(int, re.search(r"<title>widths (\d+) (\d+) (\d+)</title>", dom).groups())
+    return scroll, inner, boxes
 
 
 @pytest.fixture(scope="module")
@@ -61,20 +63,26 @@ def report_page(tmp_path_factory):
     result = run("report", *metrics, "--html", page)
     assert result.exit_code == 0, result.output
     assert "warning: these runs were evaluated on different data" in result.stderr
-    return page
+    # A dozen runs (the five above, repeated) must fit too.
+    crowded = tmp_path / "crowded.html"
+    assert run("report", *metrics, *metrics, *metrics[:2], "--html", crowded).exit_code == 0
+    return page, crowded
 
 
 @pytest.mark.parametrize("width", [1000, 1600])
-def test_the_report_fits_the_window_without_horizontal_scrolling(tmp_path, report_page, width):
-    scroll, inner = page_widths(tmp_path, report_page, width)
-    assert inner == width and scroll <= inner
+@pytest.mark.parametrize("which", ["five runs", "twelve runs"])
+def test_the_report_fits_the_window_without_horizontal_scrolling(tmp_path, report_page, width, which):
+    page = report_page[which == "twelve runs"]
+    scroll, inner, boxes = page_widths(tmp_path, page, width)
+    # Nothing inside scrolls sideways either: the tables fit their boxes.
+    assert inner == width and scroll <= inner and boxes == 0
     shot = tmp_path / f"report-{width}.png"
-    chromium(tmp_path, width, f"--screenshot={shot}", report_page.as_uri())
+    chromium(tmp_path, width, f"--screenshot={shot}", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
 
 
 def test_the_report_has_every_section(report_page):
-    page = report_page.read_text()
+    page = report_page[0].read_text()
     for section in ("Warning:", "Quality against cost", "ROC curve", "precision-recall curve", "reliability diagram",
                     "Confusion matrices", "lower is better"):
         assert section in page, section

@@ -190,6 +190,8 @@ def confusion_table(confusion):
 
 
 def comparison_table(labels, rows, lower_is_better):
+    from distilkit.report import format_value
+
     table = Table(caption="best value per metric in green (ties alike); ↓ lower is better", caption_justify="left")
     table.add_column("metric", style="bold")
     for label in labels:
@@ -197,7 +199,7 @@ def comparison_table(labels, rows, lower_is_better):
     for metric, values, best in rows:
         cells = []
         for i, value in enumerate(values):
-            text = "–" if value is None else f"{value:.4f}"
+            text = format_value(value)
             cells.append(f"[bold green]{text}[/]" if i in best else text)
         name = metric + (" ↓" if metric in lower_is_better else "")
         table.add_row(escape(name), *cells)
