@@ -62,7 +62,7 @@ def test_fit_evaluate_predict_report(tmp_path, digits_files, fitted):
     comparison = json.loads(result.stdout)
     assert comparison["runs"] == ["nb", "lr"] and "accuracy" in comparison["metrics"]
     page = (tmp_path / "r.html").read_text()
-    assert "<table class=metrics>" in page and "data:image/svg+xml;base64," in page
+    assert "<table class='metrics'>" in page and "data:image/svg+xml;base64," in page
     assert "reliability diagram" in page and "Confusion matrices" in page and "ROC curve" not in page
 
 
