@@ -65,6 +65,7 @@ install-bench: install-text
 bench: install-bench $(VADER_SDIST)
 	OMP_NUM_THREADS=2 $(PY) benchmarks/bench_nb_head.py --sdist $(VADER_SDIST)
 	$(PY) benchmarks/bench_predict_memory.py
+	$(PY) benchmarks/bench_predict_passes.py
 	$(PY) benchmarks/bench_anyloss.py
 	$(PY) benchmarks/bench_presto.py
 	$(PY) benchmarks/bench_distill.py --sdist $(VADER_SDIST)
