@@ -15,6 +15,7 @@ from distilkit.metrics import (
     optimised_metric,
     ordinal_metrics,
     per_class_metrics,
+    positive_class_calibration,
     reliability_bins,
 )
 from distilkit.scoring import checked_proba, final_step_input
@@ -74,7 +75,8 @@ def evaluate_table(model, frame, roles, target, *, threshold=None, pos_label=Non
     details : dict
         ``classes``; ``per_class`` (label -> precision, recall, f1, support);
         ``confusion_matrix`` (``labels`` and ``counts``, rows true, columns predicted);
-        ``curves`` (``reliability``, and ``roc`` and ``pr`` for binary models);
+        ``curves`` (``reliability``, and for binary models ``roc``, ``pr`` and the positive
+        class's ``calibration``);
         ``pos_label`` (the positive class of the binary metrics and curves, else None);
         ``decision`` (the rule that gave the labels: ``pos_label`` where its probability
         is at least ``threshold``; None where not binary);
@@ -117,7 +119,9 @@ def evaluate_table(model, frame, roles, target, *, threshold=None, pos_label=Non
         "per_class": per_class_metrics(y, y_pred, classes),
         "confusion_matrix": {"labels": labels, "counts": confusion_counts(y, y_pred, classes)},
         "curves": {"reliability": reliability_bins(y, proba, classes),
-                   **(binary_curves(y, proba, classes, positive) if positive is not None else {})},
+                   **({**binary_curves(y, proba, classes, positive),
+                       "calibration": positive_class_calibration(y, proba, classes, positive)}
+                      if positive is not None else {})},
         "pos_label": positive,
         "decision": rule,
         "labels_fingerprint": labels_fingerprint(y),

@@ -117,15 +117,44 @@ def reliability_bins(y_true, proba, classes, n_bins=CALIBRATION_BINS):
     ([0.65, 0.85], [1.0, 0.5], [1, 2])
     """
     proba = np.asarray(proba, dtype=np.float64)
-    confidence = proba.max(axis=1)
     correct = np.asarray(classes)[proba.argmax(axis=1)] == np.asarray(y_true)
-    which = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    mean, observed, count = _binned_means(proba.max(axis=1), correct, n_bins)
+    return {"confidence": mean, "accuracy": observed, "count": count}
+
+
+def positive_class_calibration(y_true, proba, classes, pos_label=None, n_bins=CALIBRATION_BINS):
+    """The calibration curve of a binary model's positive class, in equal-width bins.
+
+    What :func:`sklearn.calibration.calibration_curve` gives (``strategy="uniform"``),
+    with the row count of each bin.
+
+    Returns
+    -------
+    bins : dict of str to list
+        ``predicted`` (mean probability of the positive class), ``observed`` (share of
+        positive rows) and ``count`` per non-empty bin, by increasing probability.
+
+    Examples
+    --------
+    >>> bins = positive_class_calibration([0, 1, 1, 0], [[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.3, 0.7]], [0, 1],
+    ...                                   n_bins=2)
+    >>> np.round(bins["predicted"], 3).tolist(), np.round(bins["observed"], 3).tolist(), bins["count"]
+    ([0.1, 0.7], [0.0, 0.667], [1, 3])
+    """
+    positive = _positive_column(classes, pos_label)
+    is_positive = np.asarray(y_true) == np.asarray(classes)[positive]
+    mean, observed, count = _binned_means(np.asarray(proba, dtype=np.float64)[:, positive], is_positive, n_bins)
+    return {"predicted": mean, "observed": observed, "count": count}
+
+
+def _binned_means(score, outcome, n_bins):
+    """Mean score, mean 0/1 outcome and count per non-empty equal-width bin of [0, 1] (top bin closed)."""
+    which = np.minimum((score * n_bins).astype(int), n_bins - 1)
     count = np.bincount(which, minlength=n_bins)
     filled = count > 0
-    mean_confidence = np.bincount(which, weights=confidence, minlength=n_bins)[filled] / count[filled]
-    accuracy = np.bincount(which, weights=correct, minlength=n_bins)[filled] / count[filled]
-    return {"confidence": [float(v) for v in mean_confidence],
-            "accuracy": [float(v) for v in accuracy], "count": [int(v) for v in count[filled]]}
+    mean = np.bincount(which, weights=score, minlength=n_bins)[filled] / count[filled]
+    observed = np.bincount(which, weights=outcome, minlength=n_bins)[filled] / count[filled]
+    return [float(v) for v in mean], [float(v) for v in observed], [int(v) for v in count[filled]]
 
 
 def expected_calibration_error(y_true, proba, classes, n_bins=CALIBRATION_BINS):

@@ -116,7 +116,7 @@ def _curve_plot(plt, records, labels, curve, x, y, title, xlabel, ylabel, diagon
     for i, record in enumerate(records):
         points = record.get("curves", {}).get(curve)
         if points:
-            ax.plot(points[x], points[y], "-" if curve != "reliability" else "o-", color=_colour(i),
+            ax.plot(points[x], points[y], "o-" if "count" in points else "-", color=_colour(i),
                     label=labels[i], linewidth=1.6, markersize=4)
     ax.set(xlabel=xlabel, ylabel=ylabel, xlim=(0, 1), ylim=(0, 1.02))
     ax.set_title(title, loc="left")
@@ -199,7 +199,8 @@ def render_html(records, title="distilkit report"):
     a warning when the runs were scored on different rows, a dot plot per metric on a
     zoomed axis, accuracy against speed and size when the runs report them (teacher
     against students), ROC and precision-recall curves (binary runs), a reliability
-    diagram and a confusion matrix per run.
+    diagram, the positive class's calibration curve (binary runs) and a confusion matrix
+    per run.
     """
     plt = _pyplot()
     labels = run_labels(records)
@@ -225,12 +226,17 @@ def render_html(records, title="distilkit report"):
                          "precision")
         sections.append(_section("Ranking (binary runs)", roc + pr))
     if any(r.get("curves", {}).get("reliability") for r in records):
+        figures = _curve_plot(plt, records, labels, "reliability", "confidence", "accuracy", "reliability diagram",
+                              "confidence of the predicted class", "accuracy", diagonal=True)
+        if any(r.get("curves", {}).get("calibration") for r in records):
+            figures += _curve_plot(plt, records, labels, "calibration", "predicted", "observed",
+                                   "calibration of the positive class", "predicted probability",
+                                   "observed frequency", diagonal=True)
         sections.append(_section(
-            "Calibration",
-            _curve_plot(plt, records, labels, "reliability", "confidence", "accuracy", "reliability diagram",
-                        "confidence", "accuracy", diagonal=True),
-            note=("Mean confidence of the predicted class against its accuracy, in ten equal-width bins; the "
-                  "dashed diagonal is perfect calibration (ECE is the row-weighted mean gap).")))
+            "Calibration", figures,
+            note=("Left: mean confidence of the predicted class against its accuracy (ECE is the row-weighted "
+                  "mean gap); right, for binary runs: mean predicted probability of the positive class against "
+                  "how often it occurs. Ten equal-width bins; the dashed diagonal is perfect calibration.")))
     matrices = "".join(_confusion_html(r, i, labels[i]) for i, r in enumerate(records) if r.get("confusion_matrix"))
     if matrices:
         sections.append(_section("Confusion matrices", matrices, wide=False,

@@ -123,3 +123,18 @@ def test_ties_are_marked_alike_and_different_data_is_told():
     groups = data_groups(records)
     assert [members for _, members in groups] == [[0, 1], [2]]
     assert labels_fingerprint(["a", "b"]) != labels_fingerprint(["a", "c"])
+
+
+def test_positive_class_calibration_matches_sklearns_calibration_curve():
+    from sklearn.calibration import calibration_curve
+
+    from distilkit.metrics import positive_class_calibration
+
+    rng = np.random.default_rng(4)
+    p = rng.uniform(size=2000)
+    y = np.where(rng.uniform(size=2000) < p ** 1.5, "yes", "no")
+    bins = positive_class_calibration(y, np.column_stack([1 - p, p]), ["no", "yes"])
+    observed, predicted = calibration_curve(y == "yes", p, n_bins=10, strategy="uniform")
+    np.testing.assert_allclose(bins["observed"], observed)
+    np.testing.assert_allclose(bins["predicted"], predicted)
+    assert sum(bins["count"]) == 2000

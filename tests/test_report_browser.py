@@ -84,6 +84,6 @@ def test_the_report_fits_the_window_without_horizontal_scrolling(tmp_path, repor
 def test_the_report_has_every_section(report_page):
     page = report_page[0].read_text()
     for section in ("Warning:", "Quality against cost", "ROC curve", "precision-recall curve", "reliability diagram",
-                    "Confusion matrices", "lower is better"):
+                    "calibration of the positive class", "Confusion matrices", "lower is better"):
         assert section in page, section
     assert page.count('class="swatch" style="background:#1f77b4"') >= 3  # run 1's colour in table, matrix, list
