@@ -19,12 +19,7 @@ from distilkit.metrics import (
     reliability_bins,
 )
 from distilkit.scoring import checked_proba, final_step_input
-from distilkit.thresholds import (
-    check_decision,
-    decision_threshold,
-    labels_from_proba,
-    positive_label,
-)
+from distilkit.thresholds import decision_threshold, labels_from_proba, positive_label
 
 
 def labels_fingerprint(y):
@@ -89,7 +84,6 @@ def evaluate_table(model, frame, roles, target, *, threshold=None, pos_label=Non
     proba = checked_proba(estimator, features, where)
     seconds = time.perf_counter() - start
     classes = estimator.classes_
-    check_decision(classes, threshold, pos_label if threshold is not None else None)
     own = decision_threshold(estimator)
     positive = None
     if len(classes) == 2:

@@ -8,7 +8,6 @@ here the positive label is chosen by value, and a threshold tuned by
 a model file stores with scikit-learn's own trusted types (no scorer objects).
 """
 
-import sys
 from numbers import Real
 
 import numpy as np
@@ -93,18 +92,15 @@ def decision_threshold(estimator):
 
     None means ``predict`` is the most probable class. Thresholds come from
     :class:`~sklearn.model_selection.FixedThresholdClassifier` (on probabilities) and from
-    a binary :class:`~distilkit.AnyLossClassifier`'s ``threshold``.
+    estimators that state their rule in a ``decision_rule`` attribute (a binary
+    :class:`~distilkit.AnyLossClassifier`).
     """
     from sklearn.model_selection import FixedThresholdClassifier
 
     if isinstance(estimator, FixedThresholdClassifier) and estimator.response_method == "predict_proba":
         threshold = 0.5 if estimator.threshold == "auto" else estimator.threshold
         return float(threshold), positive_label(estimator.classes_, estimator.pos_label)
-    # An estimator can only be an AnyLossClassifier if its module was imported (saves importing torch).
-    anyloss = sys.modules.get("distilkit.classifiers.anyloss")
-    if anyloss is not None and isinstance(estimator, anyloss.AnyLossClassifier) and len(estimator.classes_) == 2:
-        return float(estimator.threshold), positive_label(estimator.classes_)
-    return None
+    return getattr(estimator, "decision_rule", None)
 
 
 def labels_from_proba(estimator, proba, *, threshold=None, pos_label=None):
@@ -137,9 +133,9 @@ def labels_from_proba(estimator, proba, *, threshold=None, pos_label=None):
     check_decision(estimator.classes_, threshold, pos_label)
     own = decision_threshold(estimator)
     if threshold is not None:
-        default = own[1] if own is not None else None
-        return threshold_labels(proba, estimator.classes_, threshold,
-                                positive_label(estimator.classes_, pos_label if pos_label is not None else default))
+        if pos_label is None and own is not None:
+            pos_label = own[1]
+        return threshold_labels(proba, estimator.classes_, threshold, pos_label)
     if own is not None:
         return threshold_labels(proba, estimator.classes_, *own)
     return np.asarray(estimator.classes_)[np.asarray(proba).argmax(axis=1)]

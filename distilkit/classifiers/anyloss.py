@@ -9,6 +9,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from distilkit.losses.confusion import METRICS
 from distilkit.neural.base import OPTIMIZERS, NeuralClassifierBase
 from distilkit.sklearn_compat import Interval, StrOptions, _fit_context
+from distilkit.thresholds import positive_label, threshold_labels
 
 #: Below this, BatchNorm statistics and the batch confusion matrix are too noisy.
 MIN_BATCH_ROWS = 16
@@ -81,6 +82,9 @@ class AnyLossClassifier(NeuralClassifierBase):
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
+    decision_rule : tuple (float, label) or None
+        ``(threshold, positive label)`` of a binary model's :meth:`predict`; None with
+        more classes.
     optimised_metric : tuple (str, float) or None
         ``(metric, beta)`` when trained on a named metric (``loss="anyloss"``), so
         evaluation can report it; None otherwise.
@@ -233,8 +237,18 @@ class AnyLossClassifier(NeuralClassifierBase):
             return None
         return self.metric, self.beta
 
+    @property
+    def decision_rule(self):
+        """``(threshold, positive label)`` that :meth:`predict` applies to a fitted binary model, else None.
+
+        None (more classes) means the most probable class.
+        """
+        if len(self.classes_) != 2:
+            return None
+        return float(self.threshold), positive_label(self.classes_)
+
     def _labels_from_proba(self, proba):
-        # Binary problems use the decision threshold on the positive class.
-        if len(self.classes_) == 2:
-            return self.classes_[(proba[:, 1] >= self.threshold).astype(int)]
+        rule = self.decision_rule
+        if rule is not None:
+            return threshold_labels(proba, self.classes_, *rule)
         return super()._labels_from_proba(proba)
