@@ -101,9 +101,9 @@ def plain_epoch_seconds(X, y, loss, epochs, seed):
     """The estimator's network, batches, optimiser and loss in a bare torch loop."""
     import torch
 
-    from distilkit.losses.anyloss import AnyLoss
-    from distilkit.neural.batching import BatchIndexSampler
-    from distilkit.neural.modules import AnyLossNetwork
+    from distilkit.estimators.anyloss.loss import AnyLoss
+    from distilkit.estimators.neural.batching import BatchIndexSampler
+    from distilkit.estimators.neural.modules import AnyLossNetwork
 
     torch.manual_seed(seed)
     module = AnyLossNetwork(X.shape[1], 2)

@@ -3,7 +3,7 @@
 1. Batch scoring: 8,000,000 x 64 float32 rows (plus an id) in 16 Parquet files, scored with a
    NaiveBayesHead pipeline (median imputation, scaling, the head) fitted on 20,000 rows: the
    single-process path (the same partitions scored one after another in this process, no Dask),
-   then the embedded cluster of ``--dask local`` (``distilkit.scale.dask_client``) with 1 and 2 worker
+   then the embedded cluster of ``--dask local`` (``distilkit.cluster.dask_client``) with 1 and 2 worker
    processes (1 thread each). Peak RSS: this process for
    the single-process run, each worker's for the Dask runs (fresh workers per run).
 2. The teacher pass: MiniLM embeddings of the 2,985 VADER Amazon snippets in partitions of 128,
@@ -26,14 +26,16 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+from common import machine, write_results
 from rich.console import Console
 from rich.table import Table
 
-from common import machine, write_results
 from distilkit import NaiveBayesHead, save_model
+from distilkit.cluster import dask_client
 from distilkit.datasets import load_vader
-from distilkit.featurizer import infer_roles, make_model, prepare_table
-from distilkit.scale import dask_client, embed_texts, score_files
+from distilkit.encoders import embed_texts
+from distilkit.features import infer_roles, make_model
+from distilkit.inference import score_files
 
 HERE = Path(__file__).resolve().parent
 N_FEATURES = 64
@@ -65,10 +67,10 @@ def scoring_runs(workdir, rows, n_files):
     write_files(data, rows, n_files)
     sample = pq.read_table(next(data.iterdir())).to_pandas().iloc[:20_000]
     roles = infer_roles(sample, target="label")
-    model = make_model(NaiveBayesHead(), roles).fit(prepare_table(sample, roles), sample["label"])
-    save_model(model, workdir / "model.dkm", roles=[r.as_dict() for r in roles])
+    model = make_model(NaiveBayesHead(), roles).fit(sample, sample["label"])
+    save_model(model, workdir / "model.dkm")
     # The single-process run gets a fresh interpreter, so its peak RSS is its own.
-    probe = (f"import resource, time; from distilkit.scale import score_files; start = time.perf_counter(); "
+    probe = (f"import resource, time; from distilkit.inference import score_files; start = time.perf_counter(); "
              f"n = score_files({str(workdir / 'model.dkm')!r}, {str(data)!r}, {str(workdir / 'out-single')!r}, "
              "passthrough=['id'], proba=True); "
              "print(time.perf_counter() - start, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")

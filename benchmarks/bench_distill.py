@@ -45,10 +45,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from distilkit import KDDistiller, LELPDistiller, load_vader, save_model
-from distilkit.distill.selection import DEFAULT_CANDIDATES, cross_validate_candidates
-from distilkit.distill.teachers import teacher_signal
-from distilkit.featurizer import infer_roles, make_model
-from distilkit.scale.embedding import embed_texts
+from distilkit.encoders.cache import embed_texts
+from distilkit.estimators.distill.selection import (
+    DEFAULT_CANDIDATES,
+    cross_validate_candidates,
+)
+from distilkit.estimators.distill.teachers import teacher_signal
+from distilkit.features import infer_roles, make_model
 
 HERE = Path(__file__).resolve().parent
 console = Console(width=170)
@@ -167,7 +170,7 @@ def speed_and_size(context):
     student_s = timed(lambda: pipeline.predict_proba(many), repeats=3)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "student.dkm"
-        save_model(pipeline, path, roles=[r.as_dict() for r in roles])
+        save_model(pipeline, path)
         student_bytes = path.stat().st_size
     weights = Path(packaged_model_path("mpnet"))
     teacher_bytes = sum(f.stat().st_size for f in weights.rglob("*") if f.is_file())

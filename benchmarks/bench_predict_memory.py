@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distilkit import NaiveBayesHead, save_model
-from distilkit.featurizer import infer_roles, make_model, prepare_table
+from distilkit.features import infer_roles, make_model
 
 HERE = Path(__file__).resolve().parent
 N_FEATURES = 64
@@ -62,9 +62,9 @@ def main():
     write_big_parquet(data, args.rows, args.row_group_size)
     sample = pq.ParquetFile(data).read_row_group(0).to_pandas().iloc[:20_000]
     roles = infer_roles(sample, target="label")
-    pipeline = make_model(NaiveBayesHead(), roles).fit(prepare_table(sample, roles), sample["label"])
+    pipeline = make_model(NaiveBayesHead(), roles).fit(sample, sample["label"])
     models = {"pipeline": args.workdir / "pipeline.dkm", "bare estimator": args.workdir / "head.dkm"}
-    save_model(pipeline, models["pipeline"], roles=[r.as_dict() for r in roles])
+    save_model(pipeline, models["pipeline"])
     save_model(NaiveBayesHead().fit(sample.filter(like="x"), sample["label"]), models["bare estimator"])
 
     cli = shutil.which("distilkit") or str(Path(sys.executable).with_name("distilkit"))

@@ -3,7 +3,7 @@
 A neural model (AnyLossClassifier, one hidden layer of 256, a decision threshold of 0.3)
 scores 200,000 rows x 64 float32 features in batches of 16,384, as `distilkit predict`
 does: the old way called `predict_proba` and then `predict` (two forward passes), the new
-way derives the labels from the probabilities (`distilkit.thresholds.labels_from_proba`).
+way derives the labels from the probabilities (`distilkit.estimators.decision.labels_from_proba`).
 Both ways are timed interleaved (median of 5) and must give the same labels. Prints a
 table and writes benchmarks/results/predict_passes.json.
 
@@ -15,12 +15,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from common import machine, timed, write_results
 from rich.console import Console
 from rich.table import Table
 
-from common import machine, timed, write_results
 from distilkit import AnyLossClassifier
-from distilkit.thresholds import labels_from_proba
+from distilkit.estimators.decision import labels_from_proba
 
 HERE = Path(__file__).resolve().parent
 BATCH = 16_384

@@ -40,8 +40,12 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from distilkit.metrics import binned_rare_mse
-from distilkit.ordinal import PrestoOrdinal, PrestoOrdinalCV, ProportionalOdds
+from distilkit.estimators.ordinal import (
+    PrestoOrdinal,
+    PrestoOrdinalCV,
+    ProportionalOdds,
+)
+from distilkit.evaluation.metrics import binned_rare_mse
 
 HERE = Path(__file__).resolve().parent
 console = Console(stderr=False, width=160)

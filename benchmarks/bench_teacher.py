@@ -25,7 +25,7 @@ from sklearn.model_selection import train_test_split
 
 from distilkit import load_vader
 from distilkit.encoders import encode_texts
-from distilkit.onnx_encoders import BACKENDS, encoder_id, onnx_file
+from distilkit.encoders.onnx import BACKENDS, encoder_id, onnx_file
 
 HERE = Path(__file__).resolve().parent
 console = Console(width=150)

@@ -7,17 +7,17 @@ __version__ = "0.1.0"
 # Public names resolve lazily (PEP 562) so that importing distilkit, or running the CLI's
 # --help, never pays for torch or skorch.
 _LAZY = {
-    "NaiveBayesHead": "distilkit.heads.naive_bayes",
-    "AnyLossClassifier": "distilkit.classifiers.anyloss",
-    "KDDistiller": "distilkit.distill.distillers",
-    "LELPDistiller": "distilkit.distill.distillers",
-    "PrestoOrdinal": "distilkit.ordinal",
-    "PrestoOrdinalCV": "distilkit.ordinal",
-    "ProportionalOdds": "distilkit.ordinal",
+    "NaiveBayesHead": "distilkit.estimators.naive_bayes.head",
+    "AnyLossClassifier": "distilkit.estimators.anyloss.classifier",
+    "KDDistiller": "distilkit.estimators.distill.distillers",
+    "LELPDistiller": "distilkit.estimators.distill.distillers",
+    "PrestoOrdinal": "distilkit.estimators.ordinal",
+    "PrestoOrdinalCV": "distilkit.estimators.ordinal",
+    "ProportionalOdds": "distilkit.estimators.ordinal",
     "encode_texts": "distilkit.encoders",
     "load_vader": "distilkit.datasets",
-    "save_model": "distilkit.model_files",
-    "load_model": "distilkit.model_files",
+    "save_model": "distilkit.persistence.model_files",
+    "load_model": "distilkit.persistence.model_files",
 }
 
 __all__ = sorted(_LAZY)

@@ -9,6 +9,7 @@ from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
+    InvalidParameterError,
     StrOptions,
     make_constraint,
 )
@@ -18,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight
 __all__ = [
     "HasMethods",
     "Interval",
+    "InvalidParameterError",
     "LinearClassifierMixin",
     "StrOptions",
     "_check_partial_fit_first_call",

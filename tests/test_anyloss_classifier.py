@@ -12,8 +12,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from distilkit import AnyLossClassifier, load_model, save_model
-from distilkit.metrics import confusion_metric
-from distilkit.neural.batching import BatchIndexSampler, stratified_batches
+from distilkit.estimators.neural.batching import BatchIndexSampler, stratified_batches
+from distilkit.evaluation.metrics import confusion_metric
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +177,7 @@ def test_fit_leaves_the_global_torch_rng_alone(cancer):
 def test_one_vs_rest_probabilities_survive_very_negative_logits():
     import torch
 
-    from distilkit.neural.modules import normalized_sigmoids
+    from distilkit.estimators.neural.modules import normalized_sigmoids
 
     logits = torch.tensor([[-200.0, -300.0, -250.0], [2.0, -1.0, 0.5]])
     proba = normalized_sigmoids(logits)

@@ -12,7 +12,13 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from distilkit.losses.anyloss import METRICS, AnyLoss, amplify, soft_confusion_matrix, soft_metric
+from distilkit.estimators.anyloss.loss import (
+    METRICS,
+    AnyLoss,
+    amplify,
+    soft_confusion_matrix,
+    soft_metric,
+)
 
 
 def logits_for(p):

@@ -2,10 +2,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from distilkit.catalog import docstring_parameters, estimator_parameters
 from distilkit.cli.params import parse_grid
+from distilkit.estimators.catalog import docstring_parameters, estimator_parameters
+from distilkit.estimators.registry import ESTIMATORS, estimator_class
 from distilkit.exceptions import DataError
-from distilkit.registry import ESTIMATORS, estimator_class
 
 
 def test_grids_split_at_top_level_commas_only():

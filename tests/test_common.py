@@ -3,8 +3,8 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from distilkit import NaiveBayesHead
-from distilkit.classifiers.anyloss import AnyLossClassifier
 from distilkit.encoders import SentenceEncoder
+from distilkit.estimators.anyloss.classifier import AnyLossClassifier
 
 ESTIMATORS = [
     NaiveBayesHead(),

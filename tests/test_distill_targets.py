@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import softmax
 
-from distilkit.distill.targets import (
+from distilkit.estimators.distill.targets import (
     class_subspaces,
     head_row_space,
     project_null_space,

@@ -5,7 +5,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from distilkit.distill.distillers import KDDistiller, LELPDistiller
+from distilkit.estimators.distill.distillers import KDDistiller, LELPDistiller
 
 # sklearn's checks call fit(X, y) only: a teacher estimator (fitted on the labelled
 # rows, seeing the student's own X) is the documented way to give them teacher targets.
@@ -190,7 +190,7 @@ def test_the_papers_baseline_splits_train_the_same_student(odd_even, subclasses)
 def test_cluster_coordinates_assign_rows_to_their_nearest_centroid(odd_even):
     from sklearn.cluster import KMeans
 
-    from distilkit.distill.targets import cluster_coordinates
+    from distilkit.estimators.distill.targets import cluster_coordinates
 
     X, y, _ = odd_even
     z = cluster_coordinates(X, y, 2, 3, random_state=0)
@@ -200,7 +200,10 @@ def test_cluster_coordinates_assign_rows_to_their_nearest_centroid(odd_even):
 
 
 def test_auto_selection_keeps_the_best_row_of_its_own_table(odd_even):
-    from distilkit.distill.selection import Candidate, cross_validate_candidates
+    from distilkit.estimators.distill.selection import (
+        Candidate,
+        cross_validate_candidates,
+    )
 
     X, y, _ = odd_even
     X = X[:, ::2]  # the student sees half the pixels

@@ -8,16 +8,21 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.linear_model import LogisticRegression
 
-from distilkit.evaluation import evaluate_table, labels_fingerprint
-from distilkit.exceptions import DataError
-from distilkit.featurizer import infer_roles, make_model
-from distilkit.metrics import (
+from distilkit.evaluation.evaluate import evaluate_table, labels_fingerprint
+from distilkit.evaluation.metrics import (
     CURVE_POINTS,
     binary_curves,
     expected_calibration_error,
     reliability_bins,
 )
-from distilkit.report import comparison_table, data_groups, load_records, metrics_record
+from distilkit.exceptions import DataError
+from distilkit.features import infer_roles, make_model
+from distilkit.report.records import (
+    comparison_table,
+    data_groups,
+    load_records,
+    metrics_record,
+)
 
 
 @st.composite
@@ -71,22 +76,22 @@ def binary_model():
     frame["y"] = np.where(frame["a"] + rng.normal(size=300) > 1, "yes", "no")
     roles = infer_roles(frame, target="y")
     model = make_model(LogisticRegression(), roles).fit(frame, frame["y"])
-    return model, frame, [r.as_dict() for r in roles]
+    return model, frame, roles
 
 
 def test_evaluate_table_per_class_confusion_and_threshold(binary_model):
     model, frame, roles = binary_model
-    metrics, details = evaluate_table(model, frame, roles, "y")
+    metrics, details = evaluate_table(model, frame, "y")
     assert details["classes"] == ["no", "yes"] and details["decision"] == {"threshold": 0.5, "pos_label": "yes"}
     assert details["pos_label"] == "yes"
     counts = np.array(details["confusion_matrix"]["counts"])
     assert counts.sum() == 300 and details["per_class"]["yes"]["support"] == counts[1].sum()
     assert metrics["recall"] == pytest.approx(counts[1, 1] / counts[1].sum())
-    low, low_details = evaluate_table(model, frame, roles, "y", threshold=0.1)
+    low, low_details = evaluate_table(model, frame, "y", threshold=0.1)
     low_counts = np.array(low_details["confusion_matrix"]["counts"])
     assert low_counts[:, 1].sum() > counts[:, 1].sum() and low["recall"] > metrics["recall"]
     assert low["log_loss"] == metrics["log_loss"]  # a threshold changes labels, not probabilities
-    as_no, no_details = evaluate_table(model, frame, roles, "y", pos_label="no")
+    as_no, no_details = evaluate_table(model, frame, "y", pos_label="no")
     assert no_details["pos_label"] == "no" and as_no["recall"] == details["per_class"]["no"]["recall"]
     assert no_details["decision"] == {"threshold": 0.5, "pos_label": "no"}  # argmax, described from "no"
     assert as_no["roc_auc"] == pytest.approx(metrics["roc_auc"])
@@ -95,7 +100,7 @@ def test_evaluate_table_per_class_confusion_and_threshold(binary_model):
 
 def test_records_with_malformed_plot_data_are_refused(tmp_path, binary_model):
     model, frame, roles = binary_model
-    metrics, details = evaluate_table(model, frame, roles, "y")
+    metrics, details = evaluate_table(model, frame, "y")
     good = metrics_record("m", metrics, data="t.csv", target="y", n_samples=300, **details)
     for damage, fragment in [
         (lambda r: r["curves"]["roc"].update(fpr=r["curves"]["roc"]["fpr"][:-1]), "curve 'roc'"),
@@ -128,7 +133,7 @@ def test_ties_are_marked_alike_and_different_data_is_told():
 def test_positive_class_calibration_matches_sklearns_calibration_curve():
     from sklearn.calibration import calibration_curve
 
-    from distilkit.metrics import positive_class_calibration
+    from distilkit.evaluation.metrics import positive_class_calibration
 
     rng = np.random.default_rng(4)
     p = rng.uniform(size=2000)

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 from distilkit.exceptions import DataError
-from distilkit.featurizer import (
+from distilkit.features import (
     CategoryStrings,
     TextColumn,
     infer_roles,
     make_model,
     model_columns,
-    prepare_table,
     summarize_roles,
+    typed_columns,
 )
 
 
@@ -121,13 +121,13 @@ def test_text_column_state_is_arrays_and_round_trips():
 def test_raw_rows_with_unseen_categories_missing_values_and_extra_columns(data_dir):
     frame = pd.read_csv(data_dir / "hmda_sample.csv")
     roles = infer_roles(frame, target="deny")
-    model = make_model(LogisticRegression(max_iter=1000), roles).fit(prepare_table(frame, roles), frame["deny"])
+    model = make_model(LogisticRegression(max_iter=1000), roles).fit(frame, frame["deny"])
     raw = frame.drop(columns="deny").head(4).copy()
     raw.loc[0, "insurance"] = "maybe"          # unseen category
     raw.loc[1, "lvrat"] = np.nan               # missing number
     raw.loc[2, "phist"] = np.nan               # missing category
     raw["comment"] = "not a model column"      # extra column
-    proba = model.predict_proba(prepare_table(raw, roles))
+    proba = model.predict_proba(raw)
     assert proba.shape == (4, 2) and np.isfinite(proba).all()
 
 
@@ -137,11 +137,11 @@ def test_raw_rows_with_unseen_categories_missing_values_and_extra_columns(data_d
     (lambda f: f.assign(lvrat=np.inf), "column 'lvrat' holds infinite values"),
     (lambda f: f.assign(lvrat=-1e308), "column 'lvrat' holds -1e+308 (row 1), beyond ±1e+150"),
 ])
-def test_prepare_table_refuses_what_it_cannot_read(data_dir, edit, message):
+def test_the_table_step_refuses_what_it_cannot_read(data_dir, edit, message):
     frame = pd.read_csv(data_dir / "hmda_sample.csv")
     roles = infer_roles(frame, target="deny")
     with pytest.raises(DataError, match=re.escape(message)):
-        prepare_table(edit(frame), roles, where="t.csv")
+        typed_columns(edit(frame), roles)
 
 
 def test_sparse_output_only_for_estimators_that_take_it(data_dir):
@@ -149,9 +149,9 @@ def test_sparse_output_only_for_estimators_that_take_it(data_dir):
 
     frame = pd.read_csv(data_dir / "amazon_reviews_sample.csv")
     roles = infer_roles(frame, target="sentiment")
-    X = prepare_table(frame, roles)
+    X = frame
     dense = make_model(NaiveBayesHead(), roles).fit(X, frame["sentiment"])
     sparse = make_model(LogisticRegression(), roles).fit(X, frame["sentiment"])
-    assert isinstance(dense[0].transform(X), np.ndarray) and dense[0].transform(X).shape[1] == 100
-    assert hasattr(sparse[0].transform(X), "tocsr") and sparse[0].transform(X).shape[1] > 1000
+    assert isinstance(dense[:-1].transform(X), np.ndarray) and dense[:-1].transform(X).shape[1] == 100
+    assert hasattr(sparse[:-1].transform(X), "tocsr") and sparse[:-1].transform(X).shape[1] > 1000
     assert model_columns(roles) == ["text"]

@@ -8,20 +8,19 @@ from distilkit.io import (
     count_rows,
     feature_matrix,
     iter_batches,
+    match_columns,
     read_table,
-    resolve_columns,
     target_vector,
     write_table,
 )
 
 
-def test_resolve_columns_defaults_globs_and_roles():
+def test_match_columns_takes_names_and_globs_in_pattern_order():
     cols = ["id", "emb_0", "emb_1", "emb_10", "x", "text", "y"]
-    assert resolve_columns(cols, target="y", text="text", passthrough=["id"]).features == ["emb_0", "emb_1", "emb_10", "x"]
-    assert resolve_columns(cols, target="y", features="emb_*").features == ["emb_0", "emb_1", "emb_10"]
-    assert resolve_columns(cols, features="x, emb_1,emb_?").features == ["x", "emb_1", "emb_0"]
-    with pytest.raises(DataError, match="cannot be both"):
-        resolve_columns(cols, target="y", features="x,y")
+    assert match_columns(cols, ["emb_*"]) == ["emb_0", "emb_1", "emb_10"]
+    assert match_columns(cols, ["x", "emb_1", "emb_?"]) == ["x", "emb_1", "emb_0"]
+    with pytest.raises(DataError, match="feature column 'zz' not found"):
+        match_columns(cols, ["zz"])
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

@@ -11,17 +11,27 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from adversarial import hostile_files as hostile
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.preprocessing import FunctionTransformer
 
-from distilkit import AnyLossClassifier, KDDistiller, LELPDistiller, NaiveBayesHead, load_model, save_model
+from distilkit import (
+    AnyLossClassifier,
+    KDDistiller,
+    LELPDistiller,
+    NaiveBayesHead,
+    load_model,
+    save_model,
+)
+from distilkit.estimators.ordinal import (
+    PrestoOrdinal,
+    PrestoOrdinalCV,
+    ProportionalOdds,
+)
 from distilkit.exceptions import ModelFileError
-from distilkit.featurizer import infer_roles, make_model, prepare_table
-from distilkit.model_files import read_model, read_model_meta
-from distilkit.ordinal import PrestoOrdinal, PrestoOrdinalCV, ProportionalOdds
-
-from adversarial import hostile_files as hostile
+from distilkit.features import infer_roles, make_model, model_columns
+from distilkit.persistence.model_files import read_model, read_model_meta
 
 
 class PlantsMarker:
@@ -57,16 +67,16 @@ ESTIMATORS = [
 def test_pipeline_round_trip_gives_identical_predictions(tmp_path, hmda, estimator):
     frame, roles = hmda
     y = frame["deny"].map({"no": 0, "yes": 1}).to_numpy()
-    X = prepare_table(frame, roles)
+    X = frame
     model = make_model(estimator, roles, random_state=0).fit(X, y)
-    save_model(model, tmp_path / "m.dkm", roles=[r.as_dict() for r in roles], metadata={"target": "deny"})
+    save_model(model, tmp_path / "m.dkm", metadata={"target": "deny"})
     loaded, meta = read_model(tmp_path / "m.dkm")
     assert type(loaded[-1]) is type(estimator)
     assert loaded.get_params(deep=False).keys() == model.get_params(deep=False).keys()
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     assert meta["metadata"] == {"target": "deny"} and meta["roles"][0]["role"] == "identifier"
-    assert meta["columns"] == list(X.columns) and meta["classes"] == [0, 1]
+    assert meta["columns"] == model_columns(roles) and meta["classes"] == [0, 1]
 
 
 def test_plain_estimators_and_string_labels_round_trip(tmp_path, digits_frame):
@@ -214,7 +224,7 @@ def test_format_1_files_ask_for_a_refit(tmp_path):
 def test_loading_a_model_without_torch_does_not_import_torch(tmp_path, digits_frame):
     X = digits_frame.filter(like="pixel_")
     save_model(NaiveBayesHead().fit(X, digits_frame["digit"]), tmp_path / "m.dkm")
-    probe = (f"import sys; from distilkit.model_files import load_model; load_model({str(tmp_path / 'm.dkm')!r}); "
+    probe = (f"import sys; from distilkit.persistence.model_files import load_model; load_model({str(tmp_path / 'm.dkm')!r}); "
              "print('torch' in sys.modules); import sklearn.externals.array_api_compat.torch; "
              "print('torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
@@ -224,7 +234,7 @@ def test_loading_a_model_without_torch_does_not_import_torch(tmp_path, digits_fr
 
 
 def test_other_library_versions_are_warned_about(tmp_path, neural_file):
-    from distilkit.model_files import ModelVersionWarning
+    from distilkit.persistence.model_files import ModelVersionWarning
 
     members = hostile.members(neural_file)
     meta = json.loads(members["distilkit.json"])

@@ -13,7 +13,10 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from distilkit import NaiveBayesHead
-from distilkit.heads.naive_bayes import merge_class_statistics, pooled_diagonal_linear_form
+from distilkit.estimators.naive_bayes.head import (
+    merge_class_statistics,
+    pooled_diagonal_linear_form,
+)
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)
 
@@ -170,7 +173,7 @@ def test_linear_form_equals_gaussian_log_density_differences(means, var, x):
     seed=st.integers(0, 2**16),
 )
 def test_class_statistics_equal_numpy(data, offset, seed):
-    from distilkit.heads.naive_bayes import class_statistics
+    from distilkit.estimators.naive_bayes.head import class_statistics
 
     rng = np.random.default_rng(seed)
     codes = rng.integers(0, 3, len(data))

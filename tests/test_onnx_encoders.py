@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from distilkit.encoders import SentenceEncoder, encode_texts
-from distilkit.onnx_encoders import encoder_id, onnx_file, split_encoder_id
+from distilkit.encoders.onnx import encoder_id, onnx_file, split_encoder_id
 
 pytest.importorskip("onnxruntime")
 

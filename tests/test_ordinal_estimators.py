@@ -9,8 +9,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from distilkit.ordinal import PrestoOrdinal, PrestoOrdinalCV, ProportionalOdds
-
+from distilkit.estimators.ordinal import (
+    PrestoOrdinal,
+    PrestoOrdinalCV,
+    ProportionalOdds,
+)
 
 ORDER_REQUIRED = {
     "check_classifiers_classes": "fits string labels without classes=; string labels have no order to infer, "

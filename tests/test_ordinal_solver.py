@@ -12,13 +12,13 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
-from distilkit.ordinal.likelihood import (
+from distilkit.estimators.ordinal.likelihood import (
     class_log_proba,
     cumulative_to_class_proba,
     negative_log_likelihood,
     repair_crossing,
 )
-from distilkit.ordinal.solver import (
+from distilkit.estimators.ordinal.solver import (
     fit_path,
     fit_penalized,
     intercept_only_start,
@@ -147,7 +147,7 @@ def test_solution_satisfies_the_kkt_conditions_for_lasso_and_elastic_net():
     start = intercept_only_start(y, w, 4, X.shape[1])
     for l1_ratio in (1.0, 0.5, 0.0):
         fit = fit_penalized(X, y, w, 0.01, factors, start, l1_ratio=l1_ratio, tol=1e-10)
-        from distilkit.ordinal.solver import _smooth_part
+        from distilkit.estimators.ordinal.solver import _smooth_part
 
         grad = _smooth_part(fit.theta, X, y, w)[1]
         assert kkt_violation(fit.theta, grad, 0.01, factors, l1_ratio) <= 1e-10
@@ -275,7 +275,7 @@ def test_boundaries_may_cross_on_training_rows_but_never_inside_an_observed_clas
 
 
 def test_soup_cross_validation_over_the_papers_path_converges_everywhere():
-    from distilkit.ordinal import PrestoOrdinalCV
+    from distilkit.estimators.ordinal import PrestoOrdinalCV
 
     X, y, _ = soup_design()
     with warnings.catch_warnings():

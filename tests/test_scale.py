@@ -10,10 +10,12 @@ from typer.testing import CliRunner
 
 from distilkit import NaiveBayesHead, load_model, save_model
 from distilkit.cli import app
+from distilkit.cluster import dask_client, dask_parallel
+from distilkit.encoders import embed_texts
 from distilkit.exceptions import DataError
-from distilkit.featurizer import infer_roles, make_model, prepare_table
-from distilkit.scale import dask_client, dask_parallel, embed_texts, score_files
-from distilkit.scoring import prediction_frame
+from distilkit.features import infer_roles, make_model
+from distilkit.inference import score_files
+from distilkit.inference.scoring import prediction_frame, scoring_request
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +39,8 @@ def scoring_files(tmp_path_factory):
     root = tmp_path_factory.mktemp("scale")
     train = _table(2000, 0)
     roles = infer_roles(train, target="label")
-    model = make_model(NaiveBayesHead(), roles).fit(prepare_table(train, roles), train["label"])
-    save_model(model, root / "model.dkm", roles=[r.as_dict() for r in roles])
+    model = make_model(NaiveBayesHead(), roles).fit(train, train["label"])
+    save_model(model, root / "model.dkm")
     (root / "in").mkdir()
     for i in range(8):
         part = _table(6000, i + 1)
@@ -55,11 +57,9 @@ def _read_output(folder):
 
 def _single_process(root):
     model = load_model(root / "model.dkm")
-    from distilkit.model_files import model_roles, read_model_meta
-
-    roles = model_roles(read_model_meta(root / "model.dkm"))
+    roles = list(model[0].roles)
     frame = pd.concat([pd.read_parquet(p) for p in sorted((root / "in").glob("*.parquet"))], ignore_index=True)
-    return prediction_frame(model, frame, roles, passthrough=["id"], proba=True)
+    return prediction_frame(model, frame, scoring_request(model.classes_, roles, passthrough=["id"], proba=True))
 
 
 def test_scoring_on_dask_gives_the_single_process_rows_and_probabilities(client, scoring_files, tmp_path):
@@ -106,7 +106,7 @@ def test_a_missing_column_is_refused_before_any_work(client, scoring_files, tmp_
 
 
 def test_teacher_pass_on_dask_equals_the_single_process_one(client, data_dir, tmp_path):
-    from distilkit.encoders import _loaded_encoder
+    from distilkit.encoders.packaged import loaded_encoder as _loaded_encoder
 
     texts = pd.read_csv(data_dir / "amazon_reviews_sample.csv")["text"].head(160).tolist()
     local = embed_texts(texts, "minilm", tmp_path / "local", partition_rows=40)
@@ -129,7 +129,7 @@ def test_embedded_workers_keep_the_adaptive_malloc_thresholds(client):
 
 
 def test_presto_cv_folds_on_the_dask_backend_equal_local_ones(client):
-    from distilkit.ordinal import PrestoOrdinalCV
+    from distilkit.estimators.ordinal import PrestoOrdinalCV
 
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(600, 3))
@@ -165,7 +165,7 @@ def test_a_worker_killed_mid_job_loses_no_row_and_duplicates_none(scoring_files,
 def test_a_cache_filled_by_another_process_meanwhile_is_read(tmp_path, monkeypatch):
     import shutil
 
-    from distilkit.scale import embedding
+    from distilkit.encoders import cache as embedding
 
     texts = [f"sentence number {i}" for i in range(30)]
     first = embed_texts(texts, "minilm", tmp_path / "a", partition_rows=10)
@@ -187,11 +187,11 @@ def test_a_cache_filled_by_another_process_meanwhile_is_read(tmp_path, monkeypat
 def test_a_cv_grid_on_dask_gives_the_single_process_table(client):
     from sklearn.linear_model import LogisticRegression
 
-    from distilkit.model_selection import grid_search
+    from distilkit.evaluation.model_selection import grid_search
 
     frame = _table(600, 3)
     roles = infer_roles(frame, target="label")
-    X, y = prepare_table(frame, roles), frame["label"].to_numpy()
+    X, y = frame, frame["label"].to_numpy()
     pipeline = make_model(LogisticRegression(), roles)
     here = grid_search(pipeline, X, y, {"C": [0.01, 1.0, 100.0]}, folds=3, scoring="f1", tune_threshold="f1")
     with dask_parallel(client):

@@ -9,15 +9,15 @@ from sklearn.model_selection import FixedThresholdClassifier
 from sklearn.pipeline import Pipeline
 
 from distilkit import load_model, save_model
-from distilkit.exceptions import DataError
-from distilkit.model_selection import fit_model
-from distilkit.thresholds import (
+from distilkit.estimators.decision import (
     check_decision,
     decision_threshold,
     labels_from_proba,
     positive_label,
     threshold_labels,
 )
+from distilkit.evaluation.model_selection import fit_model
+from distilkit.exceptions import DataError
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +104,13 @@ def test_anyloss_threshold_is_read_from_the_estimator():
 @pytest.mark.filterwarnings("ignore:AnyLossClassifier predicts")
 def test_prediction_frames_take_one_forward_pass(monkeypatch):
     from distilkit import AnyLossClassifier
-    from distilkit.neural.base import NeuralClassifierBase
-    from distilkit.scoring import prediction_frame
+    from distilkit.estimators.neural.base import NeuralClassifierBase
+    from distilkit.features import ColumnRole
+    from distilkit.inference.scoring import (
+        prediction_frame,
+        scoring_request,
+        table_model,
+    )
 
     rng = np.random.default_rng(2)
     frame = pd.DataFrame(rng.normal(size=(64, 2)).astype(np.float32), columns=["a", "b"])
@@ -114,7 +119,7 @@ def test_prediction_frames_take_one_forward_pass(monkeypatch):
     calls = []
     forward = NeuralClassifierBase.predict_proba
     monkeypatch.setattr(NeuralClassifierBase, "predict_proba", lambda self, X: calls.append(1) or forward(self, X))
-    roles = [{"column": c, "role": "numeric", "dtype": "float32", "encoding": "as given"} for c in ("a", "b")]
-    out = prediction_frame(model, frame, roles, proba=True)
+    roles = [ColumnRole(c, "numeric", "float32", "as given") for c in ("a", "b")]
+    out = prediction_frame(table_model(model, roles), frame, scoring_request(model.classes_, roles, proba=True))
     assert len(calls) == 1
     np.testing.assert_array_equal(out["prediction"], expected)

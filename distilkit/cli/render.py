@@ -1,97 +1,22 @@
 """Rich rendering for the CLI: everything goes to stderr; stdout is kept for data."""
 
 import contextlib
-import functools
-import os
-import signal
-import sys
 
-import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
-from typer.core import TyperGroup
-
-from distilkit.exceptions import first_line
 
 console = Console(stderr=True)
 if not console.is_terminal:
     # Logs and CI captures have no width; 80 columns would squeeze comparison tables.
     console.width = 160
-
-#: Exit code for bad input of any kind (Click uses 2 for usage errors too).
-EXIT_BAD_INPUT = 2
-#: The signal that interrupted the command (SIGINT unless SIGTERM arrived): exit code 128 + it.
-_received_signal = [signal.SIGINT]
-
-
-def on_terminate(signum, frame):
-    """SIGTERM handler: unwind like Ctrl-C, so temporary output files are removed on the way out."""
-    _received_signal[0] = signum
-    raise KeyboardInterrupt("terminated")
-
-
-def fail(message):
-    """Print a one-line error and exit with code 2."""
-    console.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-class OneLineErrorsGroup(TyperGroup):
-    """The command group, with Click's usage errors as one ``error:`` line and exit code 2.
-
-    Click (through Typer and rich) prints usage errors as a multi-line box; scripts and
-    logs want the same single line as every other bad input.
-    """
-
-    def main(self, *args, standalone_mode=True, **kwargs):
-        if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
-        try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
-        except typer.TyperException as exc:  # Typer's (vendored) Click usage errors
-            context = getattr(exc, "ctx", None)
-            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command: its help, as Click shows it
-                console.print(exc.format_message(), highlight=False, markup=False)
-                sys.exit(EXIT_BAD_INPUT)
-            where = f" ({context.command_path})" if context is not None else ""
-            console.print(f"[bold red]error:[/] {escape(first_line(exc.format_message()))}{escape(where)}",
-                          highlight=False, soft_wrap=True)
-            sys.exit(getattr(exc, "exit_code", EXIT_BAD_INPUT))
-        except typer.Abort:
-            sys.exit(128 + signal.SIGINT)
-        sys.exit(code if isinstance(code, int) else 0)
-
-
-def user_errors(command):
-    """Turn input problems raised by the library into one-line errors with exit code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except BrokenPipeError:
-            # The reader of our stdout went away (e.g. `| head`): stop quietly like Unix tools.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(0) from None
-        except (ValueError, OSError) as exc:
-            fail(first_line(exc))
-        except KeyboardInterrupt as exc:
-            # Ctrl-C, or SIGTERM through on_terminate: outputs are written through temporary
-            # files, which the unwinding has removed, so nothing half-done is left behind.
-            detail = f": {first_line(exc)}" if str(exc) else ""
-            console.print(f"[bold red]error:[/] interrupted{escape(detail)}", highlight=False, soft_wrap=True)
-            raise typer.Exit(128 + _received_signal[0]) from None
-
-    return wrapper
-
-
-def show_warning(message, category, filename, lineno, file=None, line=None):
-    """``warnings.showwarning`` for the CLI: one line on stderr, no source echo."""
-    console.print(f"[yellow]warning:[/] {category.__name__}: {escape(first_line(message))}", highlight=False,
-                  soft_wrap=True)
-
 
 # Every string below may hold user text (paths, column names, labels): rich would read
 # "[/]" in it as markup, so it is escaped.
@@ -190,7 +115,7 @@ def confusion_table(confusion):
 
 
 def comparison_table(labels, rows, lower_is_better):
-    from distilkit.report import format_value
+    from distilkit.report.records import format_value
 
     table = Table(caption="best value per metric in green (ties alike); ↓ lower is better", caption_justify="left")
     table.add_column("metric", style="bold")

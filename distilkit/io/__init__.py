@@ -1,10 +1,10 @@
 """Reading and writing tables (CSV, Parquet, stdin/stdout), column selection, atomic output."""
 
 from distilkit.io.columns import (
-    ColumnSpec,
     feature_matrix,
     labels_like_target,
-    resolve_columns,
+    match_columns,
+    preview,
     target_vector,
 )
 from distilkit.io.tables import (
@@ -22,7 +22,6 @@ from distilkit.io.tables import (
 )
 
 __all__ = [
-    "ColumnSpec",
     "TableSink",
     "atomic_folder",
     "atomic_path",
@@ -33,7 +32,8 @@ __all__ = [
     "iter_batches",
     "labels_like_target",
     "read_table",
-    "resolve_columns",
+    "match_columns",
+    "preview",
     "table_columns",
     "target_vector",
     "write_table",

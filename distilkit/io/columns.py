@@ -1,22 +1,11 @@
-"""Choosing target, feature and text columns, and checking they hold usable values."""
+"""Naming columns by patterns, and reading label and numeric columns with the checks they need."""
 
 import fnmatch
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from distilkit.exceptions import DataError
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """Which columns of a table play which role."""
-
-    features: list
-    target: str | None = None
-    text: str | None = None
-    passthrough: list = field(default_factory=list)
 
 
 def match_columns(available, patterns, what="feature"):
@@ -37,45 +26,6 @@ def match_columns(available, patterns, what="feature"):
             raise DataError(f"{what} column {pattern!r} not found (columns: {preview(available)})")
         chosen.extend(m for m in matches if m not in chosen)
     return chosen
-
-
-def resolve_columns(available, *, target=None, features=None, text=None, passthrough=()):
-    """Resolve column roles against the names present in a table.
-
-    Parameters
-    ----------
-    available : list of str
-        Column names of the table.
-    target : str, default=None
-        Name of the label column.
-    features : str or list of str, default=None
-        Comma-separated names and/or glob patterns (``"emb_*"``); default: every column
-        that is not the target, the text or a passthrough column.
-    text : str, default=None
-        Name of a text column.
-    passthrough : sequence of str
-        Columns carried to the output unchanged (e.g. an id).
-
-    Returns
-    -------
-    ColumnSpec
-    """
-    available = [str(c) for c in available]
-    for role, name in [("target", target), ("text", text), *[("passthrough", p) for p in passthrough]]:
-        if name is not None and name not in available:
-            raise DataError(f"{role} column {name!r} not found (columns: {preview(available)})")
-    reserved = {target, text, *passthrough}
-    if features is None:
-        chosen = [c for c in available if c not in reserved]
-    else:
-        patterns = features.split(",") if isinstance(features, str) else list(features)
-        chosen = match_columns(available, [p.strip() for p in patterns if p.strip()], "feature")
-        overlap = reserved.intersection(chosen) - {None}
-        if overlap:
-            raise DataError(f"column {sorted(overlap)[0]!r} cannot be both a feature and the target/text")
-    if not chosen and text is None:
-        raise DataError("no feature columns selected")
-    return ColumnSpec(features=chosen, target=target, text=text, passthrough=list(passthrough))
 
 
 def feature_matrix(frame, features):

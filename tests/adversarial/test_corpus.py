@@ -85,7 +85,7 @@ def hyperparameter_cases():
         "ordinal order naming a stranger": Case("fit presto {ratings} -t rating -p order=low,mid,top "
                                                 "-o {out}/m.dkm", "class order names 'top', which is not a label"),
         "ordinal strings without order": Case("fit presto {ratings} -t rating -o {out}/m.dkm",
-                                              "string labels need an order: give it as -p order=<lowest>"),
+                                              "string labels need an order: give the classes parameter"),
         "anyloss metric": Case("fit anyloss {ok} -t label -p metric=auc -o {out}/m.dkm",
                                "'metric' parameter of AnyLossClassifier"),
     }
@@ -245,12 +245,12 @@ def table_cases():
                                                "-o {out}/s.dkm", "feature column 'a' contains NaN or infinite values"),
         "distill unknown teacher backend": Case("distill {ok} -t label --teacher minilm --text c "
                                                 "--teacher-backend tensorrt -o {out}/s.dkm",
-                                                "unknown --teacher-backend 'tensorrt'"),
+                                                "unknown teacher backend 'tensorrt'"),
         "distill int8 MPNet teacher": Case("distill {ok} -t label --teacher mpnet --text c --teacher-backend "
                                            "onnx-int8 -o {out}/s.dkm", "the int8 mpnet teacher is not offered"),
         "distill save teacher without one": Case("distill {ok} -t label --teacher embeddings:a,b --method labels "
                                                  "--save-teacher {out}/t.dkm -o {out}/s.dkm",
-                                                 "--save-teacher needs a teacher"),
+                                                 "needs one: method 'labels' trains without a teacher"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }

@@ -1,1 +1,0 @@
-"""Classifiers trained on what the user actually measures."""

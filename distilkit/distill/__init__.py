@@ -1,1 +1,0 @@
-"""Knowledge distillation with pseudo-subclass targets (LELP) and its baselines."""

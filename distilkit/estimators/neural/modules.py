@@ -1,0 +1,58 @@
+"""torch modules of the neural estimators (imported only when a net is built)."""
+
+import torch
+from torch import nn
+
+
+def softmax_rows(logits):
+    """skorch ``predict_nonlinearity``: logits to class probabilities (picklable)."""
+    return torch.softmax(logits, dim=-1)
+
+
+def normalized_sigmoids(logits):
+    """skorch ``predict_nonlinearity`` for one-vs-rest sigmoid outputs: rows scaled to sum to 1.
+
+    ``sigmoid(z) / sum(sigmoid(z))`` is a softmax of ``log sigmoid(z)``, computed that way so
+    that rows whose logits are all below about -104 (every sigmoid underflows to 0) do not
+    become 0/0.
+    """
+    return torch.softmax(nn.functional.logsigmoid(logits), dim=-1)
+
+
+class AnyLossNetwork(nn.Module):
+    """The AnyLoss paper's nets: ``()`` is a single layer; ``(h, ...)`` adds Linear-BatchNorm-sigmoid blocks.
+
+    Binary problems get one output unit ``z`` returned as logits ``[0, z]``, so the
+    positive-class probability is ``sigmoid(z)`` as in the paper while skorch still
+    sees two classes.
+    """
+
+    def __init__(self, n_features, n_classes, hidden_layer_sizes=()):
+        super().__init__()
+        layers, width = [], n_features
+        for size in hidden_layer_sizes:
+            layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.Sigmoid()]
+            width = size
+        self.binary = n_classes == 2
+        layers.append(nn.Linear(width, 1 if self.binary else n_classes))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, X):
+        out = self.layers(X)
+        return nn.functional.pad(out, (1, 0)) if self.binary else out
+
+
+class StudentMLP(nn.Module):
+    """ReLU MLP (``()`` = linear) with ``n_outputs`` logits."""
+
+    def __init__(self, n_features, n_outputs, hidden_layer_sizes=(128,)):
+        super().__init__()
+        layers, width = [], n_features
+        for size in hidden_layer_sizes:
+            layers += [nn.Linear(width, size), nn.ReLU()]
+            width = size
+        layers.append(nn.Linear(width, n_outputs))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, X):
+        return self.layers(X)

@@ -1,1 +1,0 @@
-"""Differentiable training losses (torch)."""
