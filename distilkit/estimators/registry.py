@@ -103,14 +103,18 @@ def make_estimator(name, params=None):
     """
     cls = estimator_class(name)
     params = dict(params or {})
-    valid = cls().get_params(deep=False)
-    # Neural estimators take skorch's routed parameters (optimizer__weight_decay=...) as well.
-    routed = getattr(cls, "persisted_prefixes", ())
-    unknown = sorted(key for key in set(params) - set(valid) if not key.startswith(routed))
-    if unknown:
-        raise DataError(f"unknown parameter {unknown[0]!r} for {name} (valid: {', '.join(sorted(valid))})")
+    check_parameters(cls(), params, name)
     return cls(**params)
 
 
-__all__ = ["ESTIMATORS", "TRANSFORMERS", "estimator_class", "is_ordinal", "learns_from_teacher", "make_estimator",
+def check_parameters(estimator, params, name):
+    """Refuse a parameter ``estimator`` does not have (skorch's routed ``optimizer__...`` ones are accepted)."""
+    valid = estimator.get_params(deep=False)
+    routed = getattr(estimator, "persisted_prefixes", ())
+    unknown = sorted(key for key in set(params) - set(valid) if not key.startswith(routed))
+    if unknown:
+        raise DataError(f"unknown parameter {unknown[0]!r} for {name} (valid: {', '.join(sorted(valid))})")
+
+
+__all__ = ["ESTIMATORS", "TRANSFORMERS", "check_parameters", "estimator_class", "is_ordinal", "learns_from_teacher", "make_estimator",
            "registered_name", "table_estimators", "transformer_class", "trusted_types"]

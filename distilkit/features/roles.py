@@ -71,7 +71,7 @@ class ColumnRole:
         """
         if not (isinstance(fields, dict) and set(fields) == set(ROLE_FIELDS)
                 and all(isinstance(fields[name], str) for name in ROLE_FIELDS)):
-            raise ValueError(f"a column role is {{{', '.join(ROLE_FIELDS)}}} strings, not {fields!r:.80}")
+            raise ValueError(f"a role is not {{{', '.join(ROLE_FIELDS)}}} strings: {fields!r:.80}")
         if fields["role"] not in ROLES:
             raise ValueError(f"unknown column role {fields['role']!r}")
         return cls(**fields)

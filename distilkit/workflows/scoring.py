@@ -8,6 +8,7 @@ import pandas as pd
 from distilkit.encoders import model_weight_bytes
 from distilkit.evaluation import evaluate_table
 from distilkit.exceptions import DataError
+from distilkit.features import model_columns
 from distilkit.inference import score_batches, score_files, scoring_request
 from distilkit.io import (
     TableSink,
@@ -87,8 +88,8 @@ def evaluate_model(model, data, *, target=None, order=None, threshold=None, pos_
     >>> import pandas as pd
     >>> from distilkit.workflows import fit_table
     >>> frame = pd.read_csv("tests/data/hmda_sample.csv")
-    >>> model = fit_table(frame.iloc[:1500], "logreg", target="deny").model
-    >>> result = evaluate_model(model, frame.iloc[1500:], target="deny")
+    >>> model = fit_table(frame.iloc[:600], "logreg", target="deny").model
+    >>> result = evaluate_model(model, frame.iloc[600:], target="deny")
     >>> 0.5 < result.metrics["accuracy"] <= 1
     True
     """
@@ -96,8 +97,7 @@ def evaluate_model(model, data, *, target=None, order=None, threshold=None, pos_
     target = target or meta["metadata"].get("target")
     if target is None:
         raise DataError("the model does not name its target column; give the target")
-    strings = [r.column for r in pipeline[0].roles if r.role in ("categorical", "text")]
-    frame, where = read_data(data, strings=strings)
+    frame, where = read_data(data, strings=model_columns(pipeline[0].roles, ("categorical", "text")))
     if target not in frame.columns:
         raise DataError(f"target column {target!r} not found in {where}")
     metrics, details = evaluate_table(pipeline, frame, target, threshold=threshold, pos_label=pos_label, order=order,

@@ -8,6 +8,7 @@ import pandas as pd
 
 from distilkit.estimators.registry import (
     ESTIMATORS,
+    check_parameters,
     learns_from_teacher,
     make_estimator,
     registered_name,
@@ -68,9 +69,7 @@ def build_estimator(estimator, params=None):
         raise DataError(f"estimator must be a name ({', '.join(ESTIMATORS)}) or a scikit-learn estimator, "
                         f"not {type(estimator).__name__}")
     model = clone(estimator)
-    unknown = sorted(set(params) - set(model.get_params(deep=False)))
-    if unknown and not all(key.startswith(getattr(model, "persisted_prefixes", ())) for key in unknown):
-        raise DataError(f"unknown parameter {unknown[0]!r} for {type(model).__name__}")
+    check_parameters(model, params, type(model).__name__)
     return model.set_params(**params), type(model).__name__
 
 
