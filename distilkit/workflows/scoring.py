@@ -88,8 +88,8 @@ def evaluate_model(model, data, *, target=None, order=None, threshold=None, pos_
     >>> import pandas as pd
     >>> from distilkit.workflows import fit_table
     >>> frame = pd.read_csv("tests/data/hmda_sample.csv")
-    >>> model = fit_table(frame.iloc[:600], "logreg", target="deny").model
-    >>> result = evaluate_model(model, frame.iloc[600:], target="deny")
+    >>> model = fit_table(frame.iloc[:200], "logreg", target="deny").model
+    >>> result = evaluate_model(model, frame.iloc[200:], target="deny")
     >>> 0.5 < result.metrics["accuracy"] <= 1
     True
     """
