@@ -155,3 +155,15 @@ def test_sparse_output_only_for_estimators_that_take_it(data_dir):
     assert isinstance(dense[:-1].transform(X), np.ndarray) and dense[:-1].transform(X).shape[1] == 100
     assert hasattr(sparse[:-1].transform(X), "tocsr") and sparse[:-1].transform(X).shape[1] > 1000
     assert model_columns(roles) == ["text"]
+
+
+@pytest.mark.parametrize("name", ["_", "a__b", "numeric"])
+def test_any_text_column_name_makes_a_valid_pipeline(name):
+    # Found by test_random_tables: a step named after the column "_" was "text__", which sklearn refuses.
+    from sklearn.linear_model import LogisticRegression
+
+    from distilkit.features import infer_roles, make_model
+
+    frame = pd.DataFrame({name: ["good film", "bad film", "good plot", "bad plot"] * 5, "y": [1, 0, 1, 0] * 5})
+    model = make_model(LogisticRegression(), infer_roles(frame, target="y", text=[name])).fit(frame, frame.y)
+    assert model.predict(frame).tolist() == frame.y.tolist()

@@ -7,40 +7,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from distilkit.estimators.ordinal import (
     PrestoOrdinal,
     PrestoOrdinalCV,
     ProportionalOdds,
 )
-
-ORDER_REQUIRED = {
-    "check_classifiers_classes": "fits string labels without classes=; string labels have no order to infer, "
-    "so an ordinal model refuses them (test_string_labels_need_an_order)",
-}
-
-
-NO_MAXIMUM = {
-    "check_sample_weight_equivalence_on_dense_data": "15 rows and 30 features: the unpenalised likelihood has "
-    "no maximum (the classes are separable), so weighted and repeated fits stop at different points of a "
-    "diverging path (test_separable_classes_warn)",
-}
-
-
-def _unpenalised(estimator):
-    """Some slopes are free of the penalty: the proportional-odds part, or all at lam=0."""
-    return isinstance(estimator, ProportionalOdds) or getattr(estimator, "lam", 1.0) == 0.0 or (
-        not getattr(estimator, "penalize_first", True))
-
-
-@parametrize_with_checks(
-    [ProportionalOdds(), PrestoOrdinal(), PrestoOrdinal(lam=0.0, crossing="clip"),
-     PrestoOrdinal(penalize_first=False, l1_ratio=0.5), PrestoOrdinalCV(n_lambdas=5, cv=3, random_state=0)],
-    expected_failed_checks=lambda estimator: {**ORDER_REQUIRED, **(NO_MAXIMUM if _unpenalised(estimator) else {})},
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
 
 
 def rare_event_data(n=1500, seed=0):

@@ -112,8 +112,24 @@ class OneLineErrorsGroup(TyperGroup):
             _error_line(f"{first_line(exc.format_message())}{where}")
             sys.exit(getattr(exc, "exit_code", EXIT_BAD_INPUT))
         except typer.Abort:
-            sys.exit(128 + signal.SIGINT)
-        sys.exit(code if isinstance(code, int) else 0)
+            code = 128 + signal.SIGINT
+        code = code if isinstance(code, int) else 0
+        if code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+            _exit_interrupted(code)
+        sys.exit(code)
+
+
+def _exit_interrupted(code):
+    """Exit with ``code`` after an interruption, which the unwinding has already cleaned up after.
+
+    A KeyboardInterrupt that passed through code the interpreter ran with ``PyRun_String``
+    (torch's import does, through pybind11) leaves a flag that makes ``python -m`` kill
+    itself with SIGINT at exit even though the interruption was handled; ``os._exit``
+    keeps the documented exit code.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def show_warning(message, category, filename, lineno, file=None, line=None):

@@ -59,9 +59,10 @@ def make_featurizer(roles, *, sparse_output=False, text_svd=100, max_categories=
     if categorical:
         encoder = OneHotEncoder(handle_unknown="ignore", max_categories=max_categories, sparse_output=sparse_output)
         transformers.append(("categorical", make_pipeline(CategoryStrings(), encoder), categorical))
-    for column in model_columns(roles, "text"):
+    # Numbered, not named after the column: a step name may not contain "__" and a column may.
+    for number, column in enumerate(model_columns(roles, "text")):
         svd = None if sparse_output else text_svd
-        transformers.append((f"text_{column}", TextColumn(svd_components=svd, random_state=random_state), column))
+        transformers.append((f"text{number}", TextColumn(svd_components=svd, random_state=random_state), column))
     return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.3 if sparse_output else 0.0)
 
 

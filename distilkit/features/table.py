@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from distilkit.exceptions import DataError
 from distilkit.features.roles import ColumnRole, model_columns
+from distilkit.features.transformers import columns_input_tags
 from distilkit.sklearn_compat import _fit_context
 
 __all__ = ["MAX_MAGNITUDE", "TableColumns", "typed_columns"]
@@ -157,9 +158,4 @@ class TableColumns(TransformerMixin, BaseEstimator):
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # It reads named DataFrame columns only; sklearn's array checks do not apply.
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        return tags
+        return columns_input_tags(super().__sklearn_tags__())

@@ -1,16 +1,31 @@
 """The scikit-learn transformers the featurizer is made of, beyond scikit-learn's own."""
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from distilkit.exceptions import DataError
+from distilkit.sklearn_compat import Interval, _fit_context
 
-__all__ = ["CategoryStrings", "TextColumn"]
+__all__ = ["CategoryStrings", "TextColumn", "columns_input_tags"]
+
+
+def columns_input_tags(tags):
+    """``tags`` for a step that reads columns by name or one column of texts, with gaps.
+
+    scikit-learn's checks feed numeric 2-D arrays, which such a step does not take: its
+    tags leave them only the API checks that apply.
+    """
+    tags.input_tags.two_d_array = False
+    tags.input_tags.string = True
+    tags.input_tags.allow_nan = True
+    return tags
 
 
 class CategoryStrings(TransformerMixin, BaseEstimator):
@@ -23,20 +38,40 @@ class CategoryStrings(TransformerMixin, BaseEstimator):
     --------
     >>> CategoryStrings().fit_transform(pd.DataFrame({"c": [1, None, "x"]})).tolist()
     [['1'], [nan], ['x']]
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns seen during ``fit``.
+    feature_names_in_ : ndarray of str
+        Names of the columns seen during ``fit``, when they were all strings.
     """
 
     def fit(self, X, y=None):
-        self.n_features_in_ = np.shape(X)[1]
+        """Record the number (and names) of the columns."""
+        validate_data(self, X, dtype=None, ensure_all_finite=False)
         return self
 
     def transform(self, X):
+        """Every value as its string, missing values as NaN (an object array)."""
         check_is_fitted(self)
+        validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
+        # The values as given: validation casts an Int64 column with missing values to floats ('7.0').
         frame = pd.DataFrame(X)
         return frame.astype(str).where(frame.notna(), np.nan).to_numpy(dtype=object)
 
     def get_feature_names_out(self, input_features=None):
-        return np.asarray(input_features if input_features is not None else
-                          [f"x{j}" for j in range(self.n_features_in_)], dtype=object)
+        check_is_fitted(self)
+        if input_features is None:
+            input_features = getattr(self, "feature_names_in_", [f"x{j}" for j in range(self.n_features_in_)])
+        return np.asarray(input_features, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.input_tags.allow_nan = True
+        return tags
 
 
 class TextColumn(TransformerMixin, BaseEstimator):
@@ -66,6 +101,12 @@ class TextColumn(TransformerMixin, BaseEstimator):
     (4, 2)
     """
 
+    _parameter_constraints: dict = {
+        "max_features": [Interval(Integral, 1, None, closed="left")],
+        "svd_components": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, *, max_features=20000, svd_components=None, random_state=None):
         self.max_features = max_features
         self.svd_components = svd_components
@@ -81,10 +122,13 @@ class TextColumn(TransformerMixin, BaseEstimator):
         return TfidfVectorizer(sublinear_tf=True, max_features=self.max_features, dtype=np.float32, **analyzer)
 
     def fit(self, X, y=None):
+        """Learn both vocabularies (and the SVD) from the texts in ``X``."""
         self.fit_transform(X)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None):
+        """Fit and return the TF-IDF (or SVD) features of ``X``."""
         texts = self._texts(X)
         self.words_, self.chars_ = self._vectorizer("words"), self._vectorizer("chars")
         try:
@@ -129,6 +173,7 @@ class TextColumn(TransformerMixin, BaseEstimator):
             setattr(self, f"{kind}_", vectorizer)
 
     def transform(self, X):
+        """The TF-IDF (or SVD) features of the texts in ``X``."""
         check_is_fitted(self)
         texts = self._texts(X)
         tfidf = sparse.hstack([self.words_.transform(texts), self.chars_.transform(texts)]).tocsr()
@@ -138,3 +183,6 @@ class TextColumn(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         prefix = "svd" if self.svd_ is not None else "tfidf"
         return np.asarray([f"{prefix}{j}" for j in range(self.n_features_out_)], dtype=object)
+
+    def __sklearn_tags__(self):
+        return columns_input_tags(super().__sklearn_tags__())
