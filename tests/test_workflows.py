@@ -118,3 +118,24 @@ def test_cross_validate_table_equals_distilkit_cv(tmp_path, loans):
     assert ours["best"] == on_disk["best"]
     assert [row["params"] for row in ours["rows"]] == [row["params"] for row in on_disk["rows"]]
     assert [row["mean"] for row in ours["rows"]] == pytest.approx([row["mean"] for row in on_disk["rows"]])
+
+
+def test_library_boundaries_refuse_what_they_cannot_use(loans):
+    from sklearn.linear_model import LogisticRegression
+
+    from distilkit.exceptions import DataError
+    from distilkit.features import TableColumns
+
+    frame, _ = loans
+    fitted = fit_table(frame, "logreg", target="decision")
+    with pytest.raises(DataError, match="DataFrame"):
+        TableColumns(fitted.roles).fit(frame.to_numpy())
+    bare = LogisticRegression().fit(frame[["debt"]], frame.decision)
+    with pytest.raises(DataError, match="table model"):
+        predict_table(bare, frame)
+    with pytest.raises(DataError, match="model file every worker can read"):
+        predict_table(fitted.model, frame, output="out", dask="local")
+    with pytest.raises(DataError, match="learns from a teacher"):
+        fit_table(frame, "kd", target="decision")
+    with pytest.raises(DataError, match="estimator must be a name"):
+        fit_table(frame, 42, target="decision")

@@ -18,7 +18,6 @@ from distilkit.cli.options import (
     Text,
     TrainingData,
     check_outputs,
-    check_table_estimator,
     show_roles,
     shown_progress,
     write_json,
@@ -54,6 +53,7 @@ def fit(
     """
     from distilkit.cli.params import parse_params
     from distilkit.workflows import fit_table
+    from distilkit.workflows.tables import check_table_estimator
 
     check_outputs(output)
     check_table_estimator(estimator)
@@ -100,6 +100,7 @@ def cv(
     """
     from distilkit.cli.params import parse_grid
     from distilkit.workflows import cross_validate_table
+    from distilkit.workflows.tables import check_table_estimator
 
     check_outputs(output, json_out)
     check_table_estimator(estimator)

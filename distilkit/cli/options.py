@@ -90,16 +90,3 @@ def show_roles(roles, title):
                           "and is left out; --exclude more, or --features to choose", highlight=False)
 
 
-def check_table_estimator(name):
-    """The CLI's estimator choice: a name in the table that trains from a table alone."""
-    from distilkit.cli.errors import fail
-    from distilkit.estimators.registry import (
-        ESTIMATORS,
-        learns_from_teacher,
-        table_estimators,
-    )
-
-    if name in ESTIMATORS and learns_from_teacher(name):
-        fail(f"{name} learns from a teacher: train it with 'distilkit distill --method {name}'")
-    if name not in ESTIMATORS:
-        fail(f"unknown estimator {name!r} (choose from: {', '.join(table_estimators())})")

@@ -1,5 +1,6 @@
 """Scoring raw tables with a fitted model: evaluation on labelled rows and batch prediction."""
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,22 +211,34 @@ def predict_table(model, data, *, output=None, proba=False, threshold=None, pos_
     where = "DataFrame" if isinstance(data, pd.DataFrame) else str(data)
     batches = _batches(data, request, batch_size)
     total = len(data) if isinstance(data, pd.DataFrame) else count_rows(data)
-    rows, parts = 0, []
-    with progress_phase("scoring", total=total) as advance:
-        if output is None:
-            for scored in score_batches(pipeline, batches, request, where=where):
-                parts.append(scored)
-                advance(len(scored))
-            predictions = pd.concat(parts, ignore_index=True)
-            return PredictionResult(len(predictions), None, predictions)
-        with TableSink(output) as sink:
-            for scored in score_batches(pipeline, batches, request, where=where):
-                sink.write(scored)
-                rows += len(scored)
-                advance(len(scored))
-            if rows == 0:
-                raise DataError(f"{where}: the table has no rows")
+    rows = 0
+    with progress_phase("scoring", total=total) as advance, (
+            _FrameSink() if output is None else TableSink(output)) as sink:
+        for scored in score_batches(pipeline, batches, request, where=where):
+            sink.write(scored)
+            rows += len(scored)
+            advance(len(scored))
+        if rows == 0:
+            raise DataError(f"{where}: the table has no rows")
+    if output is None:
+        return PredictionResult(rows, None, sink.frame())
     return PredictionResult(rows, str(output))
+
+
+class _FrameSink(contextlib.AbstractContextManager):
+    """:class:`~distilkit.io.TableSink`'s interface, collecting the batches into one DataFrame."""
+
+    def __init__(self):
+        self._parts = []
+
+    def write(self, frame):
+        self._parts.append(frame)
+
+    def frame(self):
+        return pd.concat(self._parts, ignore_index=True)
+
+    def __exit__(self, *exc):
+        return False
 
 
 def _predict_on_dask(model, data, output, address, *, passthrough, **options):

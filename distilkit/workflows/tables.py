@@ -12,6 +12,7 @@ from distilkit.estimators.registry import (
     learns_from_teacher,
     make_estimator,
     registered_name,
+    table_estimators,
 )
 from distilkit.exceptions import DataError
 from distilkit.features import TableColumns, infer_roles
@@ -73,11 +74,24 @@ def build_estimator(estimator, params=None):
     return model.set_params(**params), type(model).__name__
 
 
+def check_table_estimator(name):
+    """Refuse a registry name that is unknown or that needs a teacher to train.
+
+    Raises
+    ------
+    DataError
+        If ``name`` is not in the estimator table or learns from a teacher.
+    """
+    if name not in ESTIMATORS:
+        raise DataError(f"unknown estimator {name!r} (choose from: {', '.join(table_estimators())})")
+    if learns_from_teacher(name):
+        raise DataError(f"{name} learns from a teacher: train it by distillation (method {name!r})")
+
+
 def table_estimator(estimator, params=None):
     """:func:`build_estimator` for a workflow that trains from the labelled table alone."""
-    if isinstance(estimator, str) and estimator in ESTIMATORS and learns_from_teacher(estimator):
-        raise DataError(f"{estimator} learns from a teacher: train it with the distillation workflow "
-                        f"(method {estimator!r})")
+    if isinstance(estimator, str):
+        check_table_estimator(estimator)
     return build_estimator(estimator, params)
 
 

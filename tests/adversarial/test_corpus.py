@@ -150,8 +150,8 @@ def decision_and_search_cases():
                                                          "needs a binary model"),
         "threshold on dask": Case("predict {tiny} {ok} --dask local --threshold 0.3 --pos-label nope -o {out}/d",
                                   "positive label 'nope'"),
-        "fit a distiller": Case("fit lelp {ok} -t label -o {out}/m.dkm", "train it with 'distilkit distill"),
-        "cv a distiller": Case("cv kd {ok} -t label", "train it with 'distilkit distill --method kd'"),
+        "fit a distiller": Case("fit lelp {ok} -t label -o {out}/m.dkm", "train it by distillation (method 'lelp')"),
+        "cv a distiller": Case("cv kd {ok} -t label", "kd learns from a teacher: train it by distillation (method 'kd')"),
         "params of an unknown estimator": Case("params xgboost", "unknown estimator 'xgboost'"),
         "cv unknown parameter": Case(cv + "-p bogus=1,2", "unknown parameter 'bogus'"),
         "cv invalid value in a grid": Case(cv + "-p C=1,-1", "'C' parameter of LogisticRegression"),
@@ -188,6 +188,9 @@ def output_path_cases():
         "output is a folder": Case("fit nbhead {ok} -t label -o {out}", "is a directory"),
         "output folder missing": Case("fit nbhead {ok} -t label -o {out}/no/dir/m.dkm", "does not exist"),
         "evaluate json folder missing": Case("evaluate {tiny} {ok} --json {out}/no/m.json", "does not exist"),
+        "dask output is a file": Case("predict {tiny} {ok} --dask local -o {out}/p.csv",
+                                      "on Dask the output is a folder of Parquet files"),
+        "dask output is stdout": Case("predict {tiny} {ok} --dask local", "on Dask the output is a folder"),
     }
 
 
