@@ -25,10 +25,15 @@ def distill(
     target: Target,
     teacher: Annotated[str, typer.Option(
         help="minilm or mpnet (embeds --text), embeddings:<columns> (e.g. 'embeddings:emb_*'), "
-        "or a linear .dkm model.")],
+        "probs:<columns> or logits:<columns> (the teacher's outputs, one column per class: 'probs:p_*' takes "
+        "the class from the part '*' matches, or 'probs:neg=colA,pos=colB'), or a .dkm model (linear: every "
+        "method; any classifier: kd).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Student model file to write (.dkm).")],
     features: Features = None,
     exclude: Exclude = None,
+    teacher_embeddings: Annotated[Optional[str], typer.Option(
+        help="With a probs:/logits: teacher: its embedding columns (names or globs, comma-separated), which "
+        "--method lelp needs.")] = None,
     method: Annotated[str, typer.Option(
         help="lelp, kd, labels (the student on labels only), kmeans or random (the LELP paper's "
         "pseudo-subclass baselines), or auto (the best of labels/KD/LELP by CV on the labelled rows).")] = "lelp",
@@ -67,7 +72,8 @@ def distill(
         result = distill_table(data, target=target, teacher=teacher, method=method, student=student, text=text,
                                unlabeled=unlabeled, params=parse_params(param or ()), features=features,
                                exclude=exclude or (), teacher_backend=teacher_backend, cache_dir=cache_dir,
-                               keep_teacher=save_teacher is not None, dask=dask)
+                               keep_teacher=save_teacher is not None, dask=dask,
+                               teacher_embeddings=teacher_embeddings)
     result.save(output)
     if save_teacher is not None:
         result.save_teacher(save_teacher)

@@ -16,6 +16,7 @@ from distilkit.workflows.tables import default_seed, on_dask, patterns, read_dat
 from distilkit.workflows.teachers import (
     METHODS,
     make_distiller,
+    output_kind,
     resolve_teacher,
     teacher_model,
     training_rows,
@@ -23,6 +24,8 @@ from distilkit.workflows.teachers import (
 
 #: Every ``method`` of :func:`distill_table`.
 DISTILL_METHODS = (*METHODS, "auto")
+#: The methods that read the teacher's embedding (``auto`` may choose LELP).
+NEEDS_EMBEDDINGS = ("lelp", "kmeans", "random", "auto")
 
 
 @dataclass
@@ -74,7 +77,7 @@ class DistillResult:
 
 def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=None, unlabeled=None, params=None,
                   features=None, exclude=(), teacher_backend="torch", cache_dir=".distilkit-cache",
-                  keep_teacher=False, dask=None):
+                  keep_teacher=False, dask=None, teacher_embeddings=None):
     """Distil a teacher into a small student network on a raw table, as ``distilkit distill`` does.
 
     The student reads ``features`` (default: every column that is neither the target
@@ -95,7 +98,12 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
     teacher : str
         ``"minilm"`` or ``"mpnet"`` (a packaged encoder embedding ``text``, with a
         logistic head fitted on the labelled rows), ``"embeddings:<columns>"`` (names or
-        globs of embedding columns, same head), or a ``.dkm`` file of a linear model.
+        globs of embedding columns, same head), ``"probs:<columns>"`` or
+        ``"logits:<columns>"`` (the teacher's outputs as columns, one per class: an
+        LLM's probabilities, say; ``probs:p_*`` names the classes by the part the ``*``
+        matches, ``probs:neg=colA,pos=colB`` explicitly), or a ``.dkm`` model file (a
+        linear model teaches by every method, any classifier with ``predict_proba`` by
+        KD). The teacher's columns are never student features.
     method : {"lelp", "kd", "labels", "kmeans", "random", "auto"}, default="lelp"
     student : {"mlp", "linear", "tfidf-mlp", "tfidf-linear"}, default="mlp"
         One hidden layer of 128, or linear; ``tfidf-`` students read the raw ``text`` column.
@@ -116,6 +124,9 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
         Also return the teacher as a model that scores raw rows (``result.teacher``).
     dask : str, default=None
         Run the teacher's encoding pass on Dask (``"local"`` or a scheduler address).
+    teacher_embeddings : str, default=None
+        With a ``probs:`` / ``logits:`` teacher: its embedding columns (names or globs,
+        comma-separated), which LELP needs.
 
     Returns
     -------
@@ -138,6 +149,9 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
         raise DataError(f"unknown teacher backend {teacher_backend!r} (choose from: {', '.join(BACKENDS)})")
     if keep_teacher and method == "labels":
         raise DataError("keeping the teacher needs one: method 'labels' trains without a teacher")
+    if keep_teacher and output_kind(teacher):
+        raise DataError(f"teacher {teacher!r} is columns of the table, not a model: it cannot score new rows, so "
+                        "it cannot be saved")
     params = dict(params or {})
     model = make_distiller("lelp" if method == "auto" else method, student, params)
     seed = default_seed(model, params)
@@ -145,7 +159,8 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
     extra = None if unlabeled is None else read_data(unlabeled)[0]
     frame, roles, y, labelled = training_rows(frame, target, teacher=teacher, text=text,
                                               features=patterns(features), exclude=patterns(exclude) or (),
-                                              unlabeled=extra, student=student)
+                                              unlabeled=extra, student=student,
+                                              teacher_embeddings=teacher_embeddings)
     n_labelled = int(labelled.sum())
     pipeline = make_model(model, roles, random_state=seed)
     start = time.perf_counter()
@@ -153,7 +168,10 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
     if method != "labels":
         with on_dask(dask) as client, progress_phase(f"teacher {teacher}"):
             signal = resolve_teacher(teacher, frame, y, labelled, text=text, cache_dir=cache_dir, client=client,
-                                     backend=teacher_backend)
+                                     backend=teacher_backend, embeddings=teacher_embeddings)
+        if signal.embeddings is None and method in NEEDS_EMBEDDINGS:
+            raise DataError(f"method {method!r} needs the teacher's embeddings, and teacher {teacher!r} gives "
+                            "none: name its embedding columns (teacher_embeddings) or use method 'kd'")
         if keep_teacher:
             kept = teacher_model(teacher, signal, frame, text=text, backend=teacher_backend)
         teacher_params = estimator_params(signal.fit_params())

@@ -6,8 +6,16 @@ Used by :func:`distilkit.workflows.distill_table`; the teacher is named by a spe
   (cached to Parquet) and fit a logistic-regression head on the labelled rows;
 * ``embeddings:<columns>``: the teacher's embeddings are columns of the table (names or
   globs, e.g. ``embeddings:emb_*``), with a logistic-regression head as above;
-* ``<file>.dkm``: a fitted linear model file (e.g. ``distilkit fit logreg``) whose
-  features are columns of the table.
+* ``probs:<columns>`` / ``logits:<columns>``: the teacher's outputs are columns of the
+  table, one per class (an LLM's class probabilities, say): ``probs:p_*`` over ``p_neg,
+  p_pos`` names the classes ``neg`` and ``pos`` (the part the ``*`` matches), or
+  ``probs:neg=colA,pos=colB`` names them explicitly; its embeddings, for LELP, are
+  columns too (``embeddings`` of :func:`resolve_teacher`);
+* ``<file>.dkm``: a fitted model file (e.g. ``distilkit fit logreg``) whose features are
+  columns of the table: a linear one gives LELP its embedding and head, any classifier
+  with ``predict_proba`` teaches by KD.
+
+A teacher's classes are matched to the labels by value, never by position.
 """
 
 import numpy as np
@@ -17,7 +25,12 @@ from sklearn.linear_model import LogisticRegression
 from distilkit.encoders import PACKAGED_ENCODERS, SentenceEncoder
 from distilkit.encoders.cache import embed_texts
 from distilkit.encoders.onnx import INT8_ENCODERS, encoder_id
-from distilkit.estimators.distill.teachers import teacher_signal
+from distilkit.estimators.distill.teachers import (
+    TeacherSignal,
+    logits_from_outputs,
+    reorder_classes,
+    teacher_signal,
+)
 from distilkit.estimators.registry import make_estimator
 from distilkit.exceptions import DataError, located
 from distilkit.features import (
@@ -32,7 +45,11 @@ from distilkit.inference.scoring import table_model
 from distilkit.io import feature_matrix, match_columns, target_vector
 from distilkit.persistence import model_roles, read_model
 
-__all__ = ["METHODS", "STUDENTS", "make_distiller", "resolve_teacher", "teacher_model", "training_rows"]
+__all__ = ["METHODS", "OUTPUT_KINDS", "STUDENTS", "make_distiller", "output_columns", "resolve_teacher",
+           "teacher_columns", "teacher_model", "training_rows"]
+
+#: Teacher specs whose class outputs are columns of the table (``probs:<columns>``, ``logits:<columns>``).
+OUTPUT_KINDS = ("probs", "logits")
 
 #: ``--method`` -> (registry name, fixed parameters). ``kmeans`` and ``random`` are the LELP
 #: paper's pseudo-subclass baselines (App. C) on the same student; ``auto`` chooses among
@@ -55,13 +72,70 @@ def make_distiller(method, student, params=None):
     return estimator.set_params(hidden_layer_sizes=STUDENTS[student], **fixed)
 
 
+def _patterns(text):
+    return [pattern.strip() for pattern in text.split(",") if pattern.strip()]
+
+
 def embedding_columns(spec, frame):
     """The columns an ``embeddings:<names or globs>`` teacher spec names in ``frame``."""
-    patterns = [pattern.strip() for pattern in spec.split(":", 1)[1].split(",") if pattern.strip()]
-    return match_columns([str(column) for column in frame.columns], patterns, "teacher embedding")
+    return match_columns([str(column) for column in frame.columns], _patterns(spec.split(":", 1)[1]),
+                         "teacher embedding")
 
 
-def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(), unlabeled=None, student=None):
+def output_kind(spec):
+    """``"probs"`` or ``"logits"`` for a teacher spec whose outputs are columns, else None."""
+    kind = spec.split(":", 1)[0] if ":" in spec else None
+    return kind if kind in OUTPUT_KINDS else None
+
+
+def output_columns(spec, frame):
+    """Class -> column of a ``probs:`` / ``logits:`` teacher spec, classes as the text that names them.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame(columns=["id", "p_neg", "p_pos"])
+    >>> output_columns("probs:p_*", frame), output_columns("probs:no=p_neg,yes=p_pos", frame)
+    ({'neg': 'p_neg', 'pos': 'p_pos'}, {'no': 'p_neg', 'yes': 'p_pos'})
+    """
+    kind, body = spec.split(":", 1)
+    names = [str(column) for column in frame.columns]
+    items = _patterns(body)
+    if not items:
+        raise DataError(f"teacher {spec!r} names no columns: give one per class, e.g. {kind}:p_* or "
+                        f"{kind}:neg=colA,pos=colB")
+    mapping = {}
+    for item in items:
+        if "=" in item:
+            label, column = (part.strip() for part in item.split("=", 1))
+            pairs = [(label, *match_columns(names, [column], f"teacher {kind}"))]
+        elif item.count("*") == 1:
+            prefix, suffix = item.split("*")
+            pairs = [(column[len(prefix):len(column) - len(suffix)], column)
+                     for column in match_columns(names, [item], f"teacher {kind}")]
+        else:
+            raise DataError(f"teacher {kind} {item!r} does not say which class each column is: use one '*' for "
+                            f"the class label ({kind}:p_*) or name them ({kind}:neg=colA,pos=colB)")
+        for label, column in pairs:
+            if label in mapping or column in mapping.values():
+                raise DataError(f"teacher {kind}: class {label!r} or column {column!r} is named twice")
+            mapping[label] = column
+    return mapping
+
+
+def teacher_columns(spec, frame, embeddings=None):
+    """The columns that hold the teacher in ``frame``: never features of the student."""
+    columns = []
+    if spec.startswith("embeddings:"):
+        columns = embedding_columns(spec, frame)
+    elif output_kind(spec):
+        columns = list(output_columns(spec, frame).values())
+    if embeddings is not None:
+        columns += match_columns([str(c) for c in frame.columns], _patterns(embeddings), "teacher embedding")
+    return columns
+
+
+def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(), unlabeled=None, student=None,
+                  teacher_embeddings=None):
     """Rows, student column roles and labels of a distillation run.
 
     Parameters
@@ -81,6 +155,9 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
         Extra transfer rows; their target column, if any, is ignored.
     student : str, default=None
         The ``STUDENTS`` name; a ``tfidf-`` student needs ``text``.
+    teacher_embeddings : str, default=None
+        The embedding columns of a ``probs:`` / ``logits:`` teacher (names or globs,
+        comma-separated); not student features either.
 
     Returns
     -------
@@ -103,17 +180,15 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
         y = np.concatenate([y.astype(object) if marker is None else y,
                             np.full(len(unlabeled), marker, dtype=object if marker is None else y.dtype)])
     labelled = np.arange(len(frame)) < n_labelled
-    teacher_columns = []
-    if teacher.startswith("embeddings:"):
-        teacher_columns = embedding_columns(teacher, frame)
     # The student reads the teacher's text too, through TF-IDF, so the saved student scores raw text.
     roles = infer_roles(frame.drop(columns=[target], errors="ignore"), features=features,
-                        text=[text] if text is not None else (), exclude=[*exclude, *teacher_columns])
+                        text=[text] if text is not None else (),
+                        exclude=[*exclude, *teacher_columns(teacher, frame, teacher_embeddings)])
     return frame, roles, y, labelled
 
 
 def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilkit-cache", client=None,
-                    backend="torch"):
+                    backend="torch", embeddings=None):
     """The :class:`~distilkit.estimators.distill.teachers.TeacherSignal` of a teacher spec on a table.
 
     Parameters
@@ -133,7 +208,21 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
         Encode the texts on this Dask cluster.
     backend : {"torch", "onnx", "onnx-int8"}, default="torch"
         How a packaged encoder runs (see :mod:`distilkit.encoders.onnx`).
+    embeddings : str, default=None
+        A ``probs:`` / ``logits:`` teacher's embedding columns (names or globs), for LELP.
+
+    Returns
+    -------
+    TeacherSignal
+        Its logits' columns in the order of the sorted labels (the student's classes).
     """
+    labels = np.unique(y[labelled])
+    if embeddings is not None and not output_kind(spec):
+        raise DataError(f"teacher embeddings are given with a probs: or logits: teacher; teacher {spec!r} has its "
+                        "own")
+    if output_kind(spec):
+        with located(f"teacher {spec}"):
+            return _output_signal(spec, frame, labels, embeddings)
     head = LogisticRegression(max_iter=5000)
     if spec in PACKAGED_ENCODERS:
         if text is None:
@@ -150,12 +239,43 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
     if spec.endswith(".dkm"):
         model, meta = read_model(spec)
         model = table_model(model, model_roles(meta))
-        if not hasattr(model[-1], "coef_"):
-            raise DataError(f"{spec}: the teacher model {meta['estimator']} has no linear head (coef_)")
         with located(f"teacher {spec}"):
-            return teacher_signal(model, frame, y, labelled)
+            if hasattr(model[-1], "coef_"):
+                signal = teacher_signal(model, frame, y, labelled)
+            elif hasattr(model, "predict_proba"):
+                # Any classifier teaches by KD: its probabilities are its signal, it has no embedding.
+                signal = TeacherSignal(logits_from_outputs(model.predict_proba(frame), "probs"),
+                                       classes=np.asarray(model.classes_))
+            else:
+                raise DataError(f"the teacher model {meta.get('estimator')} has no predict_proba")
+            return _in_label_order(signal, reorder_classes(signal.classes, labels))
     raise DataError(f"unknown teacher {spec!r}: use a packaged encoder ({', '.join(PACKAGED_ENCODERS)}), "
-                    "embeddings:<columns> or a .dkm model file")
+                    "embeddings:<columns>, probs:<columns>, logits:<columns> or a .dkm model file")
+
+
+def _in_label_order(signal, order):
+    """``signal`` with its classes (logits' columns, head rows) in the order ``order`` gives."""
+    def take(values):
+        return None if values is None else values[order]
+
+    return TeacherSignal(signal.logits[:, order], signal.embeddings, take(signal.head_weights),
+                         take(signal.head_bias), take(np.asarray(signal.classes)), signal.head)
+
+
+def _output_signal(spec, frame, labels, embeddings):
+    kind = output_kind(spec)
+    mapping = output_columns(spec, frame)
+    order = reorder_classes(list(mapping), labels)
+    block = frame[[list(mapping.values())[index] for index in order]]
+    for name, dtype in block.dtypes.items():
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            raise DataError(f"teacher {kind} column {name!r} is not numeric (dtype {dtype})")
+    logits = logits_from_outputs(block.to_numpy(dtype=np.float64), kind)
+    vectors = None
+    if embeddings is not None:
+        columns = match_columns([str(c) for c in frame.columns], _patterns(embeddings), "teacher embedding")
+        vectors = feature_matrix(frame, columns).to_numpy()
+    return TeacherSignal(logits, vectors, classes=labels)
 
 
 def teacher_model(spec, signal, frame, *, text=None, backend="torch"):
@@ -193,6 +313,9 @@ def teacher_model(spec, signal, frame, *, text=None, backend="torch"):
         columns = embedding_columns(spec, frame)
         features = ColumnTransformer([("embedding", "passthrough", columns)])
         roles = [ColumnRole(column, "numeric", "float64", "teacher embedding, as given") for column in columns]
+    elif output_kind(spec):
+        raise DataError(f"teacher {spec!r} is columns of the table, not a model: it cannot score new rows, so it "
+                        "cannot be saved")
     else:
         raise DataError(f"teacher {spec!r} is a model file already; only encoder and embeddings: teachers are saved")
     table = TableColumns(tuple(roles))

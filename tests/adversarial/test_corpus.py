@@ -254,6 +254,21 @@ def table_cases():
         "distill save teacher without one": Case("distill {ok} -t label --teacher embeddings:a,b --method labels "
                                                  "--save-teacher {out}/t.dkm -o {out}/s.dkm",
                                                  "needs one: method 'labels' trains without a teacher"),
+        "distill probs not summing to 1": Case("distill {probs_bad_sum} -t label --teacher probs:p_* --method kd "
+                                               "-o {out}/s.dkm", "do not sum to 1 (within 0.001) in 1 row(s), first "
+                                               "at row 7"),
+        "distill probs with a class missing": Case("distill {probs} -t label --teacher probs:neg=p_neg --method kd "
+                                                   "-o {out}/s.dkm", "label(s) 'pos' have no teacher class"),
+        "distill NaN probs": Case("distill {probs_nan} -t label --teacher probs:p_* --method kd -o {out}/s.dkm",
+                                  "hold NaN or infinite values in 1 row(s), first at row 3"),
+        "distill text probs": Case("distill {probs_text} -t label --teacher probs:p_* --method kd -o {out}/s.dkm",
+                                   "teacher probs column 'p_pos' is not numeric"),
+        "distill probs without a class marker": Case("distill {probs} -t label --teacher probs:p_neg,p_pos "
+                                                     "--method kd -o {out}/s.dkm", "which class each column is"),
+        "distill LELP on probs without embeddings": Case("distill {probs} -t label --teacher probs:p_* "
+                                                         "-o {out}/s.dkm", "needs the teacher's embeddings"),
+        "distill save a probs teacher": Case("distill {probs} -t label --teacher probs:p_* --method kd "
+                                             "--save-teacher {out}/t.dkm -o {out}/s.dkm", "cannot be saved"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }
@@ -289,7 +304,8 @@ def workspace(tmp_path_factory):
     files = {name: root / name for name in ("ok.csv", "text.parquet", "one.csv", "corrupt.parquet", "empty.csv",
                                              "data.json", "huge.csv", "nan_label.csv", "other.csv", "late.csv",
                                              "two.csv", "with_prediction.csv", "ratings.csv", "few_labels.csv",
-                                             "nan_embedding.csv")}
+                                             "nan_embedding.csv", "probs.csv", "probs_bad_sum.csv",
+                                             "probs_nan.csv", "probs_text.csv")}
     frame.to_csv(files["ok.csv"], index=False)
     frame.assign(c="word").to_parquet(files["text.parquet"])
     frame.assign(label="pos").to_csv(files["one.csv"], index=False)
@@ -307,6 +323,12 @@ def workspace(tmp_path_factory):
     _ratings().to_csv(files["ratings.csv"], index=False)
     frame.iloc[:5].assign(label=["pos", "neg", "pos", "neg", "neg"]).to_csv(files["few_labels.csv"], index=False)
     frame.assign(a=frame.a.where(frame.index != 9)).to_csv(files["nan_embedding.csv"], index=False)
+    probs = frame.assign(p_pos=1 / (1 + np.exp(-frame.a)))
+    probs["p_neg"] = 1 - probs.p_pos
+    probs.to_csv(files["probs.csv"], index=False)
+    probs.assign(p_neg=probs.p_neg.where(probs.index != 7, 0.9)).to_csv(files["probs_bad_sum.csv"], index=False)
+    probs.assign(p_pos=probs.p_pos.where(probs.index != 3)).to_csv(files["probs_nan.csv"], index=False)
+    probs.assign(p_pos="high").to_csv(files["probs_text.csv"], index=False)
 
     runner = CliRunner()
     tiny = root / "tiny.dkm"

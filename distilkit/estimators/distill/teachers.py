@@ -22,7 +22,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from distilkit.exceptions import DataError
 
-__all__ = ["TeacherSignal", "is_fitted", "linear_head", "teacher_signal"]
+__all__ = ["TeacherSignal", "is_fitted", "linear_head", "logits_from_outputs", "reorder_classes", "teacher_signal"]
+
+#: How far a row of teacher probabilities may sum from 1 (rounded LLM outputs, float32 files).
+PROBABILITY_SUM_TOLERANCE = 1e-3
 
 
 @dataclass
@@ -114,3 +117,79 @@ def teacher_signal(teacher, X, y=None, labelled=None):
     W, b = linear_head(head.coef_, head.intercept_)
     logits = embeddings @ W.T.astype(embeddings.dtype) + b
     return TeacherSignal(np.asarray(logits, dtype=np.float64), embeddings, W, b, np.asarray(head.classes_), head)
+
+
+def logits_from_outputs(values, kind, *, tol=PROBABILITY_SUM_TOLERANCE):
+    """Teacher logits from its per-class outputs, one column per class.
+
+    Probabilities become their logarithms (``softmax(log p) = p``, so KD's targets are
+    the probabilities themselves at temperature 1); logits are taken as given.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples, n_classes)
+    kind : {"probs", "logits"}
+    tol : float, default=1e-3
+        How far a row of probabilities may sum from 1.
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_classes), float64
+
+    Raises
+    ------
+    DataError
+        If a value is NaN or infinite, a probability is outside [0, 1] or a row of
+        probabilities does not sum to 1 within ``tol``.
+
+    Examples
+    --------
+    >>> logits_from_outputs([[0.25, 0.75]], "probs").round(4).tolist()
+    [[-1.3863, -0.2877]]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[1] < 2:
+        raise DataError(f"teacher {kind} need one column per class, at least 2; got shape {values.shape}")
+
+    def refuse(bad, what):
+        rows = np.flatnonzero(bad)
+        if len(rows):
+            raise DataError(f"teacher {kind} {what} in {len(rows)} row(s), first at row {rows[0]}")
+
+    refuse(~np.isfinite(values).all(axis=1), "hold NaN or infinite values")
+    if kind == "logits":
+        return values
+    refuse(((values < 0) | (values > 1)).any(axis=1), "fall outside [0, 1]")
+    refuse(np.abs(values.sum(axis=1) - 1) > tol, f"do not sum to 1 (within {tol:g})")
+    # A zero probability is a very small one: log(0) would make KD's targets undefined.
+    return np.log(np.maximum(values, np.finfo(np.float64).tiny))
+
+
+def reorder_classes(teacher_classes, labels):
+    """Indices putting a teacher's classes in the order of ``labels`` (the student's classes), by value.
+
+    Classes are compared by their text, so a teacher's ``"1"`` is the label ``1``.
+
+    Raises
+    ------
+    DataError
+        If a label has no teacher class or the teacher scores a class that is no label.
+
+    Examples
+    --------
+    >>> reorder_classes(["pos", "neg"], np.array(["neg", "pos"])).tolist()
+    [1, 0]
+    """
+    position = {str(label): index for index, label in enumerate(np.asarray(teacher_classes).tolist())}
+    if len(position) != len(teacher_classes):
+        raise DataError(f"the teacher names a class twice: {list(teacher_classes)!r}")
+    missing = [label for label in np.asarray(labels).tolist() if str(label) not in position]
+    if missing:
+        raise DataError(f"label(s) {', '.join(map(repr, missing[:5]))} have no teacher class (teacher classes: "
+                        f"{', '.join(map(str, position))}): a teacher can only be distilled into the classes it "
+                        "scores")
+    extra = sorted(set(position) - {str(label) for label in np.asarray(labels).tolist()})
+    if extra:
+        raise DataError(f"the teacher scores class(es) {', '.join(map(repr, extra[:5]))} that no labelled row has "
+                        f"(labels: {', '.join(map(str, np.asarray(labels).tolist()))})")
+    return np.array([position[str(label)] for label in np.asarray(labels).tolist()])

@@ -1,0 +1,135 @@
+"""Teachers a user has: outputs as columns (an LLM's probabilities), any classifier model file."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.special import softmax
+from typer.testing import CliRunner
+
+from distilkit.cli import app
+from distilkit.estimators.distill.teachers import logits_from_outputs, reorder_classes
+from distilkit.exceptions import DataError
+from distilkit.persistence import load_model
+from distilkit.workflows import distill_table
+from distilkit.workflows.teachers import output_columns
+
+runner = CliRunner()
+
+
+def cli(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 20), st.integers(2, 6)), elements=st.floats(-30, 30)))
+@settings(max_examples=60, deadline=None)
+def test_probabilities_become_logits_whose_softmax_is_them(scores):
+    probs = softmax(scores, axis=1)
+    np.testing.assert_allclose(softmax(logits_from_outputs(probs, "probs"), axis=1), probs, atol=1e-9)
+    np.testing.assert_array_equal(logits_from_outputs(scores, "logits"), scores)
+
+
+@given(st.permutations(["a", "b", "c", "d"]))
+def test_teacher_classes_are_matched_by_value(order):
+    labels = np.array(["a", "b", "c", "d"])
+    assert np.asarray(order)[reorder_classes(order, labels)].tolist() == labels.tolist()
+
+
+@pytest.mark.parametrize("values, fragment", [
+    ([[0.5, 0.6]], "do not sum to 1"),
+    ([[1.2, -0.2]], "outside [0, 1]"),
+    ([[np.nan, 1.0]], "NaN or infinite"),
+    ([[1.0]], "one column per class"),
+])
+def test_bad_probabilities_are_refused(values, fragment):
+    with pytest.raises(DataError, match=fragment.replace("[", r"\[")):
+        logits_from_outputs(values, "probs")
+
+
+def test_output_columns_name_classes_by_glob_or_explicitly():
+    frame = pd.DataFrame(columns=["p_neg", "p_pos", "x"])
+    assert output_columns("probs:p_*", frame) == {"neg": "p_neg", "pos": "p_pos"}
+    assert output_columns("logits: a=p_neg , b=p_pos", frame) == {"a": "p_neg", "b": "p_pos"}
+    for spec, fragment in [("probs:", "names no columns"), ("probs:p_neg", "which class each column is"),
+                           ("probs:p_*,x=p_pos", "named twice"), ("probs:q_*", "not found")]:
+        with pytest.raises(DataError, match=fragment):
+            output_columns(spec, frame)
+    with pytest.raises(DataError, match="no teacher class"):
+        reorder_classes(["neg"], np.array(["neg", "pos"]))
+    with pytest.raises(DataError, match="no labelled row has"):
+        reorder_classes(["neg", "pos", "maybe"], np.array(["neg", "pos"]))
+
+
+@pytest.fixture()
+def llm_labelled(tmp_path):
+    """Rows an LLM scored: its probabilities follow x0 + x1, the (noisy) labels disagree on ~20% of rows."""
+    rng = np.random.default_rng(0)
+    n = 1200
+    frame = pd.DataFrame(rng.normal(size=(n, 4)), columns=[f"x{j}" for j in range(4)])
+    margin = 2.5 * (frame.x0 + frame.x1)
+    frame["p_pos"] = 1 / (1 + np.exp(-margin))
+    frame["p_neg"] = 1 - frame.p_pos
+    truth = np.where(margin > 0, "pos", "neg")
+    flipped = rng.random(n) < 0.2
+    frame["label"] = np.where(flipped, np.where(truth == "pos", "neg", "pos"), truth)
+    embedding = frame[[f"x{j}" for j in range(4)]].to_numpy() @ rng.normal(size=(4, 6)) + 0.1 * rng.normal(size=(n, 6))
+    for j in range(6):
+        frame[f"emb_{j}"] = embedding[:, j]
+    # The labelled rows are the first 300, the held-out ones the last 300.
+    paths = {"labelled": tmp_path / "labelled.csv", "unlabelled": tmp_path / "pool.csv",
+             "held_out": tmp_path / "held_out.csv"}
+    frame.iloc[:300].to_csv(paths["labelled"], index=False)
+    frame.iloc[300:900].drop(columns="label").to_csv(paths["unlabelled"], index=False)
+    frame.iloc[900:].to_csv(paths["held_out"], index=False)
+    return frame, paths, truth
+
+
+def test_kd_on_llm_probabilities_follows_them_not_the_noisy_labels(tmp_path, llm_labelled):
+    frame, paths, truth = llm_labelled
+    result = cli("distill", paths["labelled"], "-t", "label", "--teacher", "probs:p_*", "--method", "kd",
+                 "--unlabeled", paths["unlabelled"], "-p", "max_epochs=60", "-o", tmp_path / "s.dkm", "-q")
+    assert result.exit_code == 0, result.output
+    student = load_model(tmp_path / "s.dkm")
+    held_out = frame.iloc[900:]
+    # The teacher's columns are not student features: the student scores rows without them.
+    predicted = student.predict(held_out.drop(columns=["p_pos", "p_neg", "label"]))
+    teacher_argmax = np.where(held_out.p_pos >= 0.5, "pos", "neg")
+    assert (predicted == teacher_argmax).mean() > 0.9
+    assert (predicted == teacher_argmax).mean() > (predicted == held_out.label).mean() + 0.1
+
+
+def test_lelp_on_probabilities_needs_their_embeddings(tmp_path, llm_labelled):
+    _, paths, _ = llm_labelled
+    refused = cli("distill", paths["labelled"], "-t", "label", "--teacher", "probs:neg=p_neg,pos=p_pos",
+                  "--method", "lelp", "-o", tmp_path / "s.dkm", "-q")
+    assert refused.exit_code == 2 and refused.output.strip().splitlines() == [
+        "error: method 'lelp' needs the teacher's embeddings, and teacher 'probs:neg=p_neg,pos=p_pos' gives none: "
+        "name its embedding columns (teacher_embeddings) or use method 'kd'"]
+    assert not (tmp_path / "s.dkm").exists()
+    done = cli("distill", paths["labelled"], "-t", "label", "--teacher", "probs:neg=p_neg,pos=p_pos",
+               "--teacher-embeddings", "emb_*", "--method", "lelp", "-p", "n_subclasses=2", "-p", "max_epochs=30",
+               "-o", tmp_path / "s.dkm", "-q")
+    assert done.exit_code == 0, done.output
+    assert load_model(tmp_path / "s.dkm")[0].feature_names_in_.tolist() == ["x0", "x1", "x2", "x3"]
+
+
+def test_any_classifier_model_file_teaches_by_kd(tmp_path, llm_labelled):
+    frame, paths, _ = llm_labelled
+    teacher = tmp_path / "nb.dkm"
+    fitted = cli("fit", "gaussiannb", paths["labelled"], "-t", "label", "-f", "x0,x1", "-o", teacher, "-q")
+    assert fitted.exit_code == 0, fitted.output
+    result = distill_table(frame.iloc[:300], target="label", teacher=str(teacher), method="kd", features="x2,x3",
+                           params={"max_epochs": 5})
+    assert result.metadata["method"] == "kd"
+    with pytest.raises(DataError, match="needs the teacher's embeddings"):
+        distill_table(frame.iloc[:300], target="label", teacher=str(teacher), method="lelp", features="x2,x3")
+
+
+def test_a_probs_teacher_is_not_saved_and_its_embeddings_need_it(llm_labelled):
+    frame, _, _ = llm_labelled
+    with pytest.raises(DataError, match="cannot be saved"):
+        distill_table(frame, target="label", teacher="probs:p_*", method="kd", keep_teacher=True)
+    with pytest.raises(DataError, match="teacher embeddings are given with a probs: or logits: teacher"):
+        distill_table(frame, target="label", teacher="embeddings:emb_*", teacher_embeddings="emb_*", method="kd")
