@@ -250,7 +250,10 @@ def test_distill_from_a_teacher_model_file(tmp_path, distill_files):
                "-o", tmp_path / "nb.dkm").exit_code == 0
     result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", "--teacher", tmp_path / "nb.dkm",
                  "-o", tmp_path / "s2.dkm")
-    assert_bad_input(result, "has no linear head")
+    assert_bad_input(result, "method 'lelp' needs the teacher's embeddings")
+    result = run("distill", distill_files["train"], "-t", "label", "-f", "f_*", "--teacher", tmp_path / "nb.dkm",
+                 "--method", "kd", "-p", "max_epochs=5", "-o", tmp_path / "s2.dkm")
+    assert result.exit_code == 0, result.output
 
 
 # ---------------------------------------------------------------- raw tables
