@@ -133,3 +133,94 @@ def test_a_probs_teacher_is_not_saved_and_its_embeddings_need_it(llm_labelled):
         distill_table(frame, target="label", teacher="probs:p_*", method="kd", keep_teacher=True)
     with pytest.raises(DataError, match="teacher embeddings are given with a probs: or logits: teacher"):
         distill_table(frame, target="label", teacher="embeddings:emb_*", teacher_embeddings="emb_*", method="kd")
+
+
+@pytest.fixture()
+def reviews():
+    rng = np.random.default_rng(1)
+    good, bad = ["great", "lovely", "superb", "fun"], ["awful", "dull", "boring", "bad"]
+    label = rng.integers(0, 2, 80)
+    words = [rng.choice(good if y else bad) for y in label]
+    frame = pd.DataFrame({"review": [f"a {w} film, {rng.choice(['really', 'quite'])} {w}" for w in words],
+                          "length": rng.normal(size=80), "label": np.where(label, "pos", "neg")})
+    return frame
+
+
+def test_a_sentence_transformers_folder_teaches_as_the_packaged_name_does(tmp_path, reviews):
+    from distilkit.encoders import packaged_model_path
+
+    options = dict(target="label", text="review", method="kd", params={"max_epochs": 5})
+    by_name = distill_table(reviews, teacher="minilm", cache_dir=tmp_path / "a", **options)
+    by_folder = distill_table(reviews, teacher=packaged_model_path("minilm"), cache_dir=tmp_path / "b", **options)
+    np.testing.assert_allclose(by_folder.model.predict_proba(reviews), by_name.model.predict_proba(reviews),
+                               atol=1e-6)
+    # Its embeddings are cached under the digest of its files, not its path.
+    assert [p.name.split("-")[0] for p in (tmp_path / "b").iterdir()] == ["folder"]
+
+
+def test_folders_that_cannot_teach_are_refused(tmp_path, reviews):
+    import json
+
+    plain, classifier = tmp_path / "plain", tmp_path / "bert-classifier"
+    plain.mkdir()
+    classifier.mkdir()
+    (classifier / "config.json").write_text(json.dumps({"architectures": ["BertForSequenceClassification"]}))
+    reviews.to_csv(tmp_path / "r.csv", index=False)
+    for folder, fragment in [(plain, "not a sentence-transformers model folder (no modules.json)"),
+                             (classifier, "a Hugging Face classifier folder")]:
+        result = cli("distill", tmp_path / "r.csv", "-t", "label", "--text", "review", "--teacher", folder,
+                     "--method", "kd", "-o", tmp_path / "s.dkm", "-q")
+        assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+        assert fragment in result.output
+    from distilkit.encoders import packaged_model_path
+
+    with pytest.raises(DataError, match="saving it would pin the folder"):
+        distill_table(reviews, target="label", text="review", teacher=packaged_model_path("minilm"), method="kd",
+                      keep_teacher=True)
+    with pytest.raises(DataError, match="runs on torch only"):
+        distill_table(reviews, target="label", text="review", teacher=packaged_model_path("minilm"), method="kd",
+                      teacher_backend="onnx", cache_dir=tmp_path / "c")
+    assert not (tmp_path / "s.dkm").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_sentence_transformer(tmp_path_factory):
+    """A randomly initialised 1-layer BERT saved as a sentence-transformers folder: nothing is downloaded."""
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    root = tmp_path_factory.mktemp("encoder")
+    raw = root / "raw"
+    raw.mkdir()
+    words = "great lovely superb fun awful dull boring bad a film really quite ,".split()
+    (raw / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    tokenizer = BertTokenizerFast(vocab_file=str(raw / "vocab.txt"))
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        BertModel(config).save_pretrained(raw)
+    tokenizer.save_pretrained(raw)
+    SentenceTransformer(modules=[models.Transformer(str(raw)), models.Pooling(16)], device="cpu").save(
+        str(root / "st"))
+    return root / "st"
+
+
+def test_any_sentence_transformers_folder_teaches_through_the_cli(tmp_path, reviews, tiny_sentence_transformer):
+    from distilkit.encoders.folders import folder_digest
+
+    reviews.to_csv(tmp_path / "r.csv", index=False)
+    result = cli("distill", tmp_path / "r.csv", "-t", "label", "--text", "review", "--teacher",
+                 tiny_sentence_transformer, "--method", "lelp", "-p", "n_subclasses=2", "-p", "max_epochs=20",
+                 "--cache-dir", tmp_path / "cache", "-o", tmp_path / "s.dkm", "-q")
+    assert result.exit_code == 0, result.output
+    student = load_model(tmp_path / "s.dkm")
+    assert student.predict(reviews.drop(columns="label")).shape == (80,)
+    before = folder_digest(tiny_sentence_transformer)
+    copy = tmp_path / "changed"
+    import shutil
+
+    shutil.copytree(tiny_sentence_transformer, copy)
+    (copy / "README.md").write_text("edited")
+    assert folder_digest(copy) != before == folder_digest(tiny_sentence_transformer)

@@ -24,7 +24,7 @@ def distill(
     data: Annotated[str, typer.Argument(help="Labelled training table: .csv, .parquet, or '-' for CSV on stdin.")],
     target: Target,
     teacher: Annotated[str, typer.Option(
-        help="minilm or mpnet (embeds --text), embeddings:<columns> (e.g. 'embeddings:emb_*'), "
+        help="minilm, mpnet or a local sentence-transformers folder (embeds --text), embeddings:<columns> (e.g. 'embeddings:emb_*'), "
         "probs:<columns> or logits:<columns> (the teacher's outputs, one column per class: 'probs:p_*' takes "
         "the class from the part '*' matches, or 'probs:neg=colA,pos=colB'), or a .dkm model (linear: every "
         "method; any classifier: kd).")],

@@ -37,7 +37,7 @@ def read_cache(folder):
     return np.vstack([pd.read_parquet(part).to_numpy(dtype=np.float32) for part in parts])
 
 
-def embed_texts(texts, encoder, cache_dir, *, client=None, partition_rows=1024, progress=None):
+def embed_texts(texts, encoder, cache_dir, *, client=None, partition_rows=1024, progress=None, cache_name=None):
     """Encoder embeddings of ``texts``, read from or written to the partitioned cache.
 
     Parameters
@@ -52,13 +52,16 @@ def embed_texts(texts, encoder, cache_dir, *, client=None, partition_rows=1024, 
     partition_rows : int, default=1024
     progress : callable, default=None
         Called with the number of rows of each finished partition.
+    cache_name : str, default=None
+        Names the encoder in the cache (default: ``encoder``); a model folder is named by
+        its content (:func:`~distilkit.encoders.folders.folder_digest`), not its path.
 
     Returns
     -------
     embeddings : ndarray of shape (n_texts, dim), float32
     """
     texts = [str(t) for t in texts]
-    folder = cache_folder(texts, encoder, cache_dir)
+    folder = cache_folder(texts, cache_name or encoder, cache_dir)
     if folder.is_dir():
         return read_cache(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,8 @@ Used by :func:`distilkit.workflows.distill_table`; the teacher is named by a spe
   (cached to Parquet) and fit a logistic-regression head on the labelled rows;
 * ``embeddings:<columns>``: the teacher's embeddings are columns of the table (names or
   globs, e.g. ``embeddings:emb_*``), with a logistic-regression head as above;
+* a local sentence-transformers model folder: as a packaged encoder (its embeddings are
+  cached under the digest of its files, so a changed folder is encoded afresh);
 * ``probs:<columns>`` / ``logits:<columns>``: the teacher's outputs are columns of the
   table, one per class (an LLM's class probabilities, say): ``probs:p_*`` over ``p_neg,
   p_pos`` names the classes ``neg`` and ``pos`` (the part the ``*`` matches), or
@@ -18,12 +20,15 @@ Used by :func:`distilkit.workflows.distill_table`; the teacher is named by a spe
 A teacher's classes are matched to the labels by value, never by position.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
 from distilkit.encoders import PACKAGED_ENCODERS, SentenceEncoder
 from distilkit.encoders.cache import embed_texts
+from distilkit.encoders.folders import folder_digest, sentence_transformers_folder
 from distilkit.encoders.onnx import INT8_ENCODERS, encoder_id
 from distilkit.estimators.distill.teachers import (
     TeacherSignal,
@@ -45,9 +50,12 @@ from distilkit.inference.scoring import table_model
 from distilkit.io import feature_matrix, match_columns, target_vector
 from distilkit.persistence import model_roles, read_model
 
-__all__ = ["METHODS", "OUTPUT_KINDS", "STUDENTS", "make_distiller", "output_columns", "resolve_teacher",
+__all__ = ["FOLDER_NOT_SAVED", "METHODS", "OUTPUT_KINDS", "STUDENTS", "make_distiller", "output_columns", "resolve_teacher",
            "teacher_columns", "teacher_model", "training_rows"]
 
+#: Why a model-folder teacher is not saved with its students (yet).
+FOLDER_NOT_SAVED = ("teacher {spec!r} is a model folder: saving it would pin the folder by the digest of its "
+                    "weights, which model files cannot do yet")
 #: Teacher specs whose class outputs are columns of the table (``probs:<columns>``, ``logits:<columns>``).
 OUTPUT_KINDS = ("probs", "logits")
 
@@ -225,17 +233,23 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
             return _output_signal(spec, frame, labels, embeddings)
     head = LogisticRegression(max_iter=5000)
     if spec in PACKAGED_ENCODERS:
-        if text is None:
-            raise DataError(f"teacher {spec!r} embeds a text column, and none is named (text)")
-        if text not in frame.columns:
-            raise DataError(f"text column {text!r} not found")
+        texts = _teacher_texts(spec, frame, text)
         if backend == "onnx-int8" and spec not in INT8_ENCODERS:
             raise DataError(f"the int8 {spec} teacher is not offered: quantised, it lost more than half a point of "
                             "teacher accuracy (bench_teacher.py); use backend torch or onnx")
-        embeddings = embed_texts(frame[text].tolist(), encoder_id(spec, backend), cache_dir, client=client)
+        embeddings = embed_texts(texts, encoder_id(spec, backend), cache_dir, client=client)
         return teacher_signal(head, embeddings, y, labelled)
     if spec.startswith("embeddings:"):
         return teacher_signal(head, feature_matrix(frame, embedding_columns(spec, frame)), y, labelled)
+    if Path(spec).expanduser().is_dir():
+        folder = sentence_transformers_folder(spec)
+        if backend != "torch":
+            raise DataError(f"teacher {spec!r}: a model folder runs on torch only (backend {backend!r} is for the "
+                            "packaged encoders)")
+        texts = _teacher_texts(spec, frame, text)
+        embeddings = embed_texts(texts, str(folder), cache_dir, client=client,
+                                 cache_name=f"folder-{folder_digest(folder)[:16]}")
+        return teacher_signal(head, embeddings, y, labelled)
     if spec.endswith(".dkm"):
         model, meta = read_model(spec)
         model = table_model(model, model_roles(meta))
@@ -249,8 +263,17 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
             else:
                 raise DataError(f"the teacher model {meta.get('estimator')} has no predict_proba")
             return _in_label_order(signal, reorder_classes(signal.classes, labels))
-    raise DataError(f"unknown teacher {spec!r}: use a packaged encoder ({', '.join(PACKAGED_ENCODERS)}), "
-                    "embeddings:<columns>, probs:<columns>, logits:<columns> or a .dkm model file")
+    raise DataError(f"unknown teacher {spec!r}: use a packaged encoder ({', '.join(PACKAGED_ENCODERS)}), a "
+                    "sentence-transformers model folder, embeddings:<columns>, probs:<columns>, logits:<columns> or "
+                    "a .dkm model file")
+
+
+def _teacher_texts(spec, frame, text):
+    if text is None:
+        raise DataError(f"teacher {spec!r} embeds a text column, and none is named (text)")
+    if text not in frame.columns:
+        raise DataError(f"text column {text!r} not found")
+    return frame[text].tolist()
 
 
 def _in_label_order(signal, order):
@@ -313,6 +336,8 @@ def teacher_model(spec, signal, frame, *, text=None, backend="torch"):
         columns = embedding_columns(spec, frame)
         features = ColumnTransformer([("embedding", "passthrough", columns)])
         roles = [ColumnRole(column, "numeric", "float64", "teacher embedding, as given") for column in columns]
+    elif Path(spec).expanduser().is_dir():
+        raise DataError(FOLDER_NOT_SAVED.format(spec=spec))
     elif output_kind(spec):
         raise DataError(f"teacher {spec!r} is columns of the table, not a model: it cannot score new rows, so it "
                         "cannot be saved")

@@ -269,6 +269,10 @@ def table_cases():
                                                          "-o {out}/s.dkm", "needs the teacher's embeddings"),
         "distill save a probs teacher": Case("distill {probs} -t label --teacher probs:p_* --method kd "
                                              "--save-teacher {out}/t.dkm -o {out}/s.dkm", "cannot be saved"),
+        "distill teacher folder of no known kind": Case("distill {text} -t label --text c --teacher {plain_folder} "
+                                                        "--method kd -o {out}/s.dkm", "no modules.json"),
+        "distill HF classifier folder": Case("distill {text} -t label --text c --teacher {hf_folder} --method kd "
+                                             "-o {out}/s.dkm", "a Hugging Face classifier folder"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }
@@ -341,6 +345,11 @@ def workspace(tmp_path_factory):
 
     names = {key.split(".")[0]: path for key, path in files.items()}
     names.update(tiny=tiny, metrics_ok=metrics, data_json=files["data.json"], one_class=files["one.csv"])
+    names["plain_folder"] = root / "plain-folder"
+    names["plain_folder"].mkdir()
+    names["hf_folder"] = root / "hf-classifier"
+    names["hf_folder"].mkdir()
+    (names["hf_folder"] / "config.json").write_text(json.dumps({"architectures": ["BertForSequenceClassification"]}))
     names["pickle"] = root / "pickle.dkm"
     names["pickle"].write_bytes(b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.")
     data = tiny.read_bytes()
