@@ -224,3 +224,16 @@ def test_any_sentence_transformers_folder_teaches_through_the_cli(tmp_path, revi
     shutil.copytree(tiny_sentence_transformer, copy)
     (copy / "README.md").write_text("edited")
     assert folder_digest(copy) != before == folder_digest(tiny_sentence_transformer)
+
+
+def test_the_student_columns_come_from_the_labelled_table(llm_labelled):
+    frame, _, _ = llm_labelled
+    labelled = frame.iloc[:300].assign(row_id=np.arange(300))
+    pool = frame.iloc[300:600].drop(columns="label").assign(row_id=np.arange(300, 600), extra=1.0)
+    result = distill_table(labelled, target="label", teacher="probs:p_*", method="kd", unlabeled=pool,
+                           params={"max_epochs": 2})
+    roles = {role.column: role.role for role in result.roles}
+    assert roles["row_id"] == "identifier" and "extra" not in roles
+    assert result.model[0].feature_names_in_.tolist() == [*[f"x{j}" for j in range(4)], *[f"emb_{j}" for j in range(6)]]
+    with pytest.raises(DataError, match="the unlabelled table has no column 'x3'"):
+        distill_table(labelled, target="label", teacher="probs:p_*", method="kd", unlabeled=pool.drop(columns="x3"))

@@ -67,7 +67,7 @@ def distill(
     from distilkit.cli.params import parse_params
     from distilkit.workflows import distill_table
 
-    check_outputs(output, save_teacher)
+    check_outputs(output, save_teacher, inputs=(data, unlabeled, teacher))
     with shown_progress(quiet):
         result = distill_table(data, target=target, teacher=teacher, method=method, student=student, text=text,
                                unlabeled=unlabeled, params=parse_params(param or ()), features=features,

@@ -49,7 +49,7 @@ def evaluate(
     """
     from distilkit.workflows import evaluate_model
 
-    check_outputs(json_out)
+    check_outputs(json_out, inputs=(model, data))
     result = evaluate_model(model, data, target=target, order=order, threshold=threshold, pos_label=pos_label,
                             name=name)
     if json_out is not None:

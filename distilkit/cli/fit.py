@@ -55,7 +55,7 @@ def fit(
     from distilkit.workflows import fit_table
     from distilkit.workflows.tables import check_table_estimator
 
-    check_outputs(output)
+    check_outputs(output, inputs=(data,))
     check_table_estimator(estimator)
     params = parse_params(param or ())
     tune = params.pop("tune_threshold", None)
@@ -102,7 +102,7 @@ def cv(
     from distilkit.workflows import cross_validate_table
     from distilkit.workflows.tables import check_table_estimator
 
-    check_outputs(output, json_out)
+    check_outputs(output, json_out, inputs=(data,))
     check_table_estimator(estimator)
     with shown_progress(quiet):
         result = cross_validate_table(data, estimator, target=target, param_grid=parse_grid(param or ()), folds=folds,

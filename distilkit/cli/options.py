@@ -56,10 +56,11 @@ def shown_progress(quiet):
         yield
 
 
-def check_outputs(*paths):
-    """Refuse output paths that cannot be written before any work is done."""
-    from distilkit.io import check_writable
+def check_outputs(*paths, inputs=()):
+    """Refuse output paths that cannot be written, or collide, before any work is done."""
+    from distilkit.io import check_distinct_outputs, check_writable
 
+    check_distinct_outputs(paths, inputs)
     for path in paths:
         if path is not None:
             check_writable(path)

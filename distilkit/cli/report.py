@@ -26,7 +26,7 @@ def report(
     from distilkit.io import write_text
     from distilkit.workflows import compare_runs
 
-    check_outputs(json_out, html)
+    check_outputs(json_out, html, inputs=metrics)
     comparison = compare_runs(metrics)
     console.print(comparison_table(comparison.labels, comparison.rows, LOWER_IS_BETTER))
     if len(comparison.groups) > 1:

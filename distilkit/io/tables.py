@@ -134,6 +134,36 @@ def check_writable(path):
         raise DataError(f"{path}: is a directory")
 
 
+def check_distinct_outputs(outputs, inputs=()):
+    """Refuse outputs that name one file twice or would overwrite an input, before any work.
+
+    ``None`` and ``"-"`` (stdout) entries are skipped. Paths are compared once resolved,
+    so ``out/../m.dkm`` and ``m.dkm`` are the same file.
+
+    Examples
+    --------
+    >>> check_distinct_outputs(["a.dkm", "-", None, "b.json"], inputs=["train.csv"])
+    >>> check_distinct_outputs(["a.dkm", "./a.dkm"])
+    Traceback (most recent call last):
+    ...
+    distilkit.exceptions.DataError: ./a.dkm: this file is named as two outputs
+    """
+    def resolved(path):
+        return Path(path).expanduser().resolve()
+
+    seen = {}
+    read = {resolved(path) for path in inputs if path is not None and str(path) != STDIO}
+    for path in outputs:
+        if path is None or str(path) == STDIO:
+            continue
+        key = resolved(path)
+        if key in seen:
+            raise DataError(f"{path}: this file is named as two outputs")
+        if key in read:
+            raise DataError(f"{path}: an output would overwrite an input of the same command")
+        seen[key] = path
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success only."""

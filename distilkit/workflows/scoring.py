@@ -13,6 +13,7 @@ from distilkit.features import model_columns
 from distilkit.inference import score_batches, score_files, scoring_request
 from distilkit.io import (
     TableSink,
+    check_distinct_outputs,
     check_writable,
     count_rows,
     iter_batches,
@@ -207,6 +208,7 @@ def predict_table(model, data, *, output=None, proba=False, threshold=None, pos_
     request = scoring_request(pipeline.classes_, list(pipeline[0].roles), passthrough=id_columns, proba=proba,
                               threshold=threshold, pos_label=pos_label)
     if output is not None:
+        check_distinct_outputs([output], [path for path in (model, data) if isinstance(path, (str, Path))])
         check_writable(output)
     where = "DataFrame" if isinstance(data, pd.DataFrame) else str(data)
     batches = _batches(data, request, batch_size)
@@ -248,6 +250,7 @@ def _predict_on_dask(model, data, output, address, *, passthrough, **options):
         raise DataError("scoring on Dask reads the model from a model file every worker can read; save it first")
     if output is None or str(output) == "-" or Path(output).suffix:
         raise DataError(f"on Dask the output is a folder of Parquet files, one per partition (not {output!r})")
+    check_distinct_outputs([output], [model, data])
     # The request is checked before a cluster starts.
     meta = read_model_meta(model)
     scoring_request(meta["classes"], model_roles(meta), passthrough=passthrough, proba=options["proba"],

@@ -45,6 +45,7 @@ from distilkit.features import (
     ColumnRole,
     TableColumns,
     infer_roles,
+    model_columns,
 )
 from distilkit.inference.scoring import table_model
 from distilkit.io import feature_matrix, match_columns, target_vector
@@ -181,17 +182,23 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
         raise DataError(f"student {student!r} reads a text column, and none is named (text)")
     y = target_vector(frame, target, min_classes=2)
     n_labelled = len(y)
+    teacher_reads = teacher_columns(teacher, frame, teacher_embeddings)
+    # The roles come from the labelled table alone: the unlabelled rows must bring every column they
+    # name (an inner join would drop a student column, and a row id would become a feature).
+    # The student reads the teacher's text too, through TF-IDF, so the saved student scores raw text.
+    roles = infer_roles(frame.drop(columns=[target], errors="ignore"), features=features,
+                        text=[text] if text is not None else (), exclude=[*exclude, *teacher_reads])
     if unlabeled is not None:
-        frame = pd.concat([frame, unlabeled.drop(columns=[target], errors="ignore")], ignore_index=True,
-                          join="inner")
+        needed = list(dict.fromkeys([*model_columns(roles), *teacher_reads, *([text] if text is not None else [])]))
+        missing = [column for column in needed if column not in unlabeled.columns]
+        if missing:
+            raise DataError(f"the unlabelled table has no column {missing[0]!r}, which the student or the teacher "
+                            f"reads ({len(missing)} missing)")
+        frame = pd.concat([frame, unlabeled[needed]], ignore_index=True)
         marker = -1 if y.dtype.kind in "iuf" else None
         y = np.concatenate([y.astype(object) if marker is None else y,
                             np.full(len(unlabeled), marker, dtype=object if marker is None else y.dtype)])
     labelled = np.arange(len(frame)) < n_labelled
-    # The student reads the teacher's text too, through TF-IDF, so the saved student scores raw text.
-    roles = infer_roles(frame.drop(columns=[target], errors="ignore"), features=features,
-                        text=[text] if text is not None else (),
-                        exclude=[*exclude, *teacher_columns(teacher, frame, teacher_embeddings)])
     return frame, roles, y, labelled
 
 

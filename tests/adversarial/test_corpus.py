@@ -188,6 +188,15 @@ def output_path_cases():
         "output is a folder": Case("fit nbhead {ok} -t label -o {out}", "is a directory"),
         "output folder missing": Case("fit nbhead {ok} -t label -o {out}/no/dir/m.dkm", "does not exist"),
         "evaluate json folder missing": Case("evaluate {tiny} {ok} --json {out}/no/m.json", "does not exist"),
+        "student and teacher in one file": Case("distill {ok} -t label --teacher embeddings:a,b --method kd "
+                                                "--save-teacher {out}/m.dkm -o {out}/m.dkm",
+                                                "this file is named as two outputs"),
+        "cv json over its model": Case("cv logreg {ok} -t label -o {out}/m.dkm --json {out}/./m.dkm",
+                                       "named as two outputs"),
+        "evaluate json over the model": Case("evaluate {tiny} {ok} --json {tiny}", "would overwrite an input"),
+        "report html over an input": Case("report {metrics_ok} --html {metrics_ok}", "would overwrite an input"),
+        "predict over its input": Case("predict {tiny} {ok} -o {ok}", "would overwrite an input"),
+        "fit over its data": Case("fit nbhead {ok} -t label -o {ok}", "would overwrite an input"),
         "dask output is a file": Case("predict {tiny} {ok} --dask local -o {out}/p.csv",
                                       "on Dask the output is a folder of Parquet files"),
         "dask output is stdout": Case("predict {tiny} {ok} --dask local", "on Dask the output is a folder"),
@@ -273,6 +282,9 @@ def table_cases():
                                                         "--method kd -o {out}/s.dkm", "no modules.json"),
         "distill HF classifier folder": Case("distill {text} -t label --text c --teacher {hf_folder} --method kd "
                                              "-o {out}/s.dkm", "a Hugging Face classifier folder"),
+        "distill unlabelled rows without a student column": Case(
+            "distill {ok} -t label --teacher embeddings:a,b --method kd --unlabeled {two} -o {out}/s.dkm",
+            "the unlabelled table has no column 'c', which the student or the teacher reads"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }
