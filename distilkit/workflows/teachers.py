@@ -51,8 +51,8 @@ from distilkit.inference.scoring import table_model
 from distilkit.io import feature_matrix, match_columns, target_vector
 from distilkit.persistence import model_roles, read_model
 
-__all__ = ["FOLDER_NOT_SAVED", "METHODS", "OUTPUT_KINDS", "STUDENTS", "make_distiller", "output_columns", "resolve_teacher",
-           "teacher_columns", "teacher_model", "training_rows"]
+__all__ = ["FOLDER_NOT_SAVED", "METHODS", "OUTPUT_KINDS", "STUDENTS", "make_distiller", "output_columns",
+           "resolve_teacher", "teacher_columns", "teacher_model", "training_rows"]
 
 #: Why a model-folder teacher is not saved with its students (yet).
 FOLDER_NOT_SAVED = ("teacher {spec!r} is a model folder: saving it would pin the folder by the digest of its "
