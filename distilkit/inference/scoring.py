@@ -64,10 +64,31 @@ def table_model(model, roles):
     from sklearn.pipeline import Pipeline
 
     if isinstance(model, Pipeline) and isinstance(model[0], TableColumns):
-        return model
+        return check_classifier(model)
     table = TableColumns(tuple(roles)).fit(pd.DataFrame({column: [0.0] for column in model_columns(roles)}))
     steps = model.steps if isinstance(model, Pipeline) else [(ESTIMATOR_STEP, model)]
-    return Pipeline([(TABLE_STEP, table), *steps])
+    return check_classifier(Pipeline([(TABLE_STEP, table), *steps]))
+
+
+def check_classifier(model):
+    """``model`` if it is a fitted classifier with probabilities, the kind distilkit scores.
+
+    A model file may hold any estimator skops can rebuild (a regressor, a clusterer, an
+    SVC without ``probability=True``): it is refused here, in one line, not at the first
+    row it fails to score.
+
+    Raises
+    ------
+    DataError
+        If the model has no ``classes_`` or no ``predict_proba``.
+    """
+    final = model[-1] if hasattr(model, "steps") else model
+    name = type(final).__name__
+    if getattr(final, "classes_", None) is None:
+        raise DataError(f"the model ({name}) is not a fitted classifier: it has no classes_")
+    if not hasattr(model, "predict_proba"):
+        raise DataError(f"the model ({name}) has no predict_proba: distilkit scores classifiers with probabilities")
+    return model
 
 
 @dataclass(frozen=True)

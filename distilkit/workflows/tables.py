@@ -14,9 +14,9 @@ from distilkit.estimators.registry import (
     registered_name,
     table_estimators,
 )
-from distilkit.exceptions import DataError
+from distilkit.exceptions import DataError, located
 from distilkit.features import TableColumns, infer_roles
-from distilkit.inference import table_model
+from distilkit.inference import check_classifier, table_model
 from distilkit.io import labels_like_target, read_table, target_vector
 from distilkit.persistence import model_roles, read_model
 
@@ -170,6 +170,7 @@ def loaded_model(model):
     from sklearn.pipeline import Pipeline
 
     if isinstance(model, Pipeline) and isinstance(model[0], TableColumns):
+        check_classifier(model)
         estimator = model[-1]
         return model, {"estimator": registered_name(estimator) or type(estimator).__name__, "metadata": {},
                        "roles": [role.as_dict() for role in model[0].roles], "classes": list(model.classes_)}
@@ -177,7 +178,8 @@ def loaded_model(model):
         raise DataError(f"model must be a model file or a table model (a Pipeline whose first step is "
                         f"TableColumns), not {type(model).__name__}")
     fitted, meta = read_model(model)
-    return table_model(fitted, model_roles(meta)), meta
+    with located(str(model)):
+        return table_model(fitted, model_roles(meta)), meta
 
 
 __all__ = ["DEFAULT_SEED", "TrainingTable", "build_estimator", "default_seed", "is_ordinal_estimator", "loaded_model",

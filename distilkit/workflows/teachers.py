@@ -259,8 +259,8 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
         return teacher_signal(head, embeddings, y, labelled)
     if spec.endswith(".dkm"):
         model, meta = read_model(spec)
-        model = table_model(model, model_roles(meta))
         with located(f"teacher {spec}"):
+            model = table_model(model, model_roles(meta))
             if hasattr(model[-1], "coef_"):
                 signal = teacher_signal(model, frame, y, labelled)
             elif hasattr(model, "predict_proba"):

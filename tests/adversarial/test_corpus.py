@@ -102,6 +102,11 @@ def model_file_cases():
         "wrong JSON types": Case("inspect {wrong_types}", "'params' is not a dict"),
         "corrupted deflate data": Case("predict {flipped} {ok}", "corrupt model file"),
         "unknown skorch setting": Case("predict {unknown_setting} {ok}", "has no parameter 'compile'"),
+        "a regressor": Case("predict {regressor} {ok}", "(LinearRegression) is not a fitted classifier"),
+        "a clusterer": Case("evaluate {clusterer} {ok}", "(KMeans) is not a fitted classifier: it has no classes_"),
+        "SVC without probabilities": Case("predict {svc} {ok}", "(SVC) has no predict_proba"),
+        "a regressor as a teacher": Case("distill {ok} -t label --teacher {regressor} --method kd -f c "
+                                         "-o {out}/s.dkm", "is not a fitted classifier"),
     }
     for name, (_, fragment) in HOSTILE.items():
         cases[f"hostile: {name}"] = Case("predict {hostile: " + name + "} {ok}", fragment)
@@ -362,6 +367,16 @@ def workspace(tmp_path_factory):
     names["hf_folder"] = root / "hf-classifier"
     names["hf_folder"].mkdir()
     (names["hf_folder"] / "config.json").write_text(json.dumps({"architectures": ["BertForSequenceClassification"]}))
+    from sklearn.cluster import KMeans
+    from sklearn.linear_model import LinearRegression
+    from sklearn.svm import SVC
+
+    numbers, codes = frame[["a", "b", "c"]], (frame.label == "pos").astype(int)
+    for name, foreign in [("regressor", LinearRegression().fit(numbers, codes)),
+                          ("clusterer", KMeans(2, n_init=1, random_state=0).fit(numbers)),
+                          ("svc", SVC().fit(numbers, codes))]:
+        names[name] = root / f"{name}.dkm"
+        save_model(foreign, names[name])
     names["pickle"] = root / "pickle.dkm"
     names["pickle"].write_bytes(b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.")
     data = tiny.read_bytes()
