@@ -64,6 +64,10 @@ def hyperparameter_cases():
     fit = "fit anyloss {ok} -t label -o {out}/m.dkm -p "
     return {
         "negative layer": Case(fit + "hidden_layer_sizes=[-5]", "hidden_layer_sizes"),
+        "a network size it sets itself": Case(fit + "module__n_features=3", "sets 'module__n_features' itself"),
+        "a network parameter it lacks": Case(fit + "module__n_outputs=3", "has no parameter 'n_outputs' to route"),
+        "a distiller's network size": Case("distill {ok} -t label --teacher embeddings:a,b --method kd "
+                                           "-p module__n_outputs=9 -o {out}/m.dkm", "sets 'module__n_outputs' itself"),
         "empty layer": Case(fit + "hidden_layer_sizes=[0]", "hidden_layer_sizes"),
         "text layer": Case(fit + 'hidden_layer_sizes=["x"]', "hidden_layer_sizes"),
         "lr 1e308": Case(fit + "lr=1e308", "training failed: value cannot be converted"),

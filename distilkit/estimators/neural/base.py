@@ -62,6 +62,20 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
                     f"(routed parameters start with one of {', '.join(ROUTED_PREFIXES)})"
                 )
 
+    def _check_routed_against(self, module, own):
+        """Refuse routed parameters the estimator sets itself, or that its network does not take."""
+        import inspect
+
+        for key in self._routed_params():
+            if key in own:
+                raise DataError(f"{type(self).__name__} sets {key!r} itself (from the data and its own "
+                                "parameters): it cannot be given")
+            if key.startswith("module__") and module is not None:
+                takes = [name for name in inspect.signature(module).parameters if f"module__{name}" not in own]
+                if key[len("module__"):] not in takes:
+                    raise DataError(f"{type(self).__name__}: its network {module.__name__} has no parameter "
+                                    f"{key[len('module__'):]!r} to route (it takes: {', '.join(takes) or 'none'})")
+
     def get_params(self, deep=True):
         return {**super().get_params(deep=deep), **self._routed_params()}
 
@@ -142,6 +156,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         if y is not None:
             sampler = BatchIndexSampler(len(y), self.train_batch_rows(len(y)), y=y if stratify else None, seed=seed)
             training = {"iterator_train__batch_size": None, "iterator_train__sampler": sampler}
+        self._check_routed_against(net_params.get("module"), {**net_params, **training})
         return IndexBatchedNet(
             optimizer=getattr(torch.optim, OPTIMIZERS[self.optimizer]),
             lr=self.lr,
