@@ -35,8 +35,15 @@ def load_records(paths):
                 raise DataError(f"{path}: metric {metric!r} is {type(value).__name__}, not a number")
             if value is not None and not math.isfinite(value):
                 raise DataError(f"{path}: metric {metric!r} is {value}, not a finite number")
-        if not isinstance(record.get("name", ""), str):
-            raise DataError(f"{path}: 'name' is not a string")
+        for key in _TEXT_FIELDS:
+            value = record.get(key)
+            # A DataFrame's target column may be named by an integer.
+            if value is not None and not isinstance(value, str) and not (
+                    key == "target" and isinstance(value, int) and not isinstance(value, bool)):
+                raise DataError(f"{path}: {key!r} is {type(value).__name__}, not a string")
+        n_samples = record.get("n_samples")
+        if n_samples is not None and (isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 0):
+            raise DataError(f"{path}: 'n_samples' is not a count of rows")
         _check_details(path, record)
         records.append(record)
     if not records:
@@ -66,6 +73,14 @@ def _numbers(values):
         isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values)
 
 
+#: Record fields the report reads as text (and groups runs by).
+_TEXT_FIELDS = ("name", "model", "estimator", "data", "target", "labels_fingerprint")
+#: The columns the report draws each curve from.
+CURVE_COLUMNS = {"roc": ("fpr", "tpr"), "pr": ("recall", "precision"),
+                 "reliability": ("confidence", "accuracy", "count"),
+                 "calibration": ("predicted", "observed", "count")}
+
+
 def _check_details(path, record):
     """Refuse per-class, confusion and curve sections that the report could not draw."""
     curves = record.get("curves", {})
@@ -75,6 +90,9 @@ def _check_details(path, record):
         if not (isinstance(curve, dict) and curve and all(_numbers(v) for v in curve.values())
                 and len({len(v) for v in curve.values()}) == 1):
             raise DataError(f"{path}: curve {name!r} is not columns of finite numbers of one length")
+        missing = [column for column in CURVE_COLUMNS.get(name, ()) if column not in curve]
+        if missing:
+            raise DataError(f"{path}: curve {name!r} has no column {missing[0]!r}")
     confusion = record.get("confusion_matrix")
     if confusion is not None:
         labels = confusion.get("labels") if isinstance(confusion, dict) else None

@@ -131,7 +131,13 @@ def metrics_json_cases():
         "metrics not a table": Case("report {metrics_no_table}", "'metrics' is not a table"),
         "metric is text": Case("report {metric_text}", "metric 'accuracy' is str"),
         "metric is a list": Case("report {metric_list}", "metric 'accuracy' is list"),
-        "name is a list": Case("report {name_list}", "'name' is not a string"),
+        "name is a list": Case("report {name_list}", "'name' is list, not a string"),
+        "roc without fpr": Case("report {roc_no_fpr}", "curve 'roc' has no column 'fpr'"),
+        "reliability without confidence": Case("report {reliability_no_confidence}",
+                                               "curve 'reliability' has no column 'confidence'"),
+        "target is a list": Case("report {target_list}", "'target' is list, not a string"),
+        "row count is a dict": Case("report {n_samples_dict}", "'n_samples' is not a count of rows"),
+        "fingerprint is a list": Case("report {fingerprint_list}", "'labels_fingerprint' is list, not a string"),
         "deep nesting": Case("report {deep_json}", "not a JSON file"),
         "metric is NaN": Case("report {metric_nan}", "metric 'accuracy' is nan, not a finite number"),
         "metric is infinite": Case("report {metric_inf}", "metric 'log_loss' is inf"),
@@ -435,7 +441,12 @@ def workspace(tmp_path_factory):
         text_curve=damaged(lambda r: r["curves"]["reliability"].update(accuracy=["x"])),
         ragged_confusion=damaged(lambda r: r["confusion_matrix"]["counts"].pop()),
         negative_confusion=damaged(lambda r: r["confusion_matrix"]["counts"][0].__setitem__(0, -3)),
-        text_per_class=damaged(lambda r: r["per_class"]["pos"].update(recall="all")))
+        text_per_class=damaged(lambda r: r["per_class"]["pos"].update(recall="all")),
+        roc_no_fpr=damaged(lambda r: r["curves"]["roc"].pop("fpr")),
+        reliability_no_confidence=damaged(lambda r: r["curves"]["reliability"].pop("confidence")),
+        target_list=damaged(lambda r: r.update(target=["label"])),
+        n_samples_dict=damaged(lambda r: r.update(n_samples={"rows": 60})),
+        fingerprint_list=damaged(lambda r: r.update(labels_fingerprint=[1, 2])))
     three_class = root / "three.dkm"
     assert runner.invoke(app, ["fit", "logreg", str(files["ratings.csv"]), "-t", "rating", "-o",
                                str(three_class)]).exit_code == 0
