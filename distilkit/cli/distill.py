@@ -24,10 +24,10 @@ def distill(
     data: Annotated[str, typer.Argument(help="Labelled training table: .csv, .parquet, or '-' for CSV on stdin.")],
     target: Target,
     teacher: Annotated[str, typer.Option(
-        help="minilm, mpnet or a local sentence-transformers folder (embeds --text), embeddings:<columns> (e.g. 'embeddings:emb_*'), "
-        "probs:<columns> or logits:<columns> (the teacher's outputs, one column per class: 'probs:p_*' takes "
-        "the class from the part '*' matches, or 'probs:neg=colA,pos=colB'), or a .dkm model (linear: every "
-        "method; any classifier: kd).")],
+        help="minilm, mpnet or a local sentence-transformers folder (embeds --text), embeddings:<columns> "
+        "(e.g. 'embeddings:emb_*'), probs:<columns> or logits:<columns> (the teacher's outputs, one column "
+        "per class: 'probs:p_*' takes the class from the part '*' matches, or 'probs:neg=colA,pos=colB'), or a "
+        ".dkm model (linear: every method; any classifier: kd).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Student model file to write (.dkm).")],
     features: Features = None,
     exclude: Exclude = None,

@@ -12,5 +12,5 @@ from distilkit.inference.scoring import (
     table_model,
 )
 
-__all__ = ["PREDICTION_COLUMN", "ScoringRequest", "check_classifier", "output_columns", "prediction_frame", "score_batches",
-           "score_files", "scoring_request", "table_model"]
+__all__ = ["PREDICTION_COLUMN", "ScoringRequest", "check_classifier", "output_columns", "prediction_frame",
+           "score_batches", "score_files", "scoring_request", "table_model"]

@@ -2,7 +2,6 @@
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from distilkit.encoders import BACKENDS
 from distilkit.estimators.distill.selection import (
@@ -15,10 +14,9 @@ from distilkit.persistence import save_model
 from distilkit.progress import progress_phase
 from distilkit.workflows.tables import default_seed, on_dask, patterns, read_data
 from distilkit.workflows.teachers import (
-    FOLDER_NOT_SAVED,
     METHODS,
+    check_savable_teacher,
     make_distiller,
-    output_kind,
     resolve_teacher,
     teacher_model,
     training_rows,
@@ -151,11 +149,8 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
         raise DataError(f"unknown teacher backend {teacher_backend!r} (choose from: {', '.join(BACKENDS)})")
     if keep_teacher and method == "labels":
         raise DataError("keeping the teacher needs one: method 'labels' trains without a teacher")
-    if keep_teacher and Path(teacher).expanduser().is_dir():
-        raise DataError(FOLDER_NOT_SAVED.format(spec=teacher))
-    if keep_teacher and output_kind(teacher):
-        raise DataError(f"teacher {teacher!r} is columns of the table, not a model: it cannot score new rows, so "
-                        "it cannot be saved")
+    if keep_teacher:
+        check_savable_teacher(teacher)
     params = dict(params or {})
     model = make_distiller("lelp" if method == "auto" else method, student, params)
     seed = default_seed(model, params)

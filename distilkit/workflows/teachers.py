@@ -51,12 +51,8 @@ from distilkit.inference.scoring import table_model
 from distilkit.io import feature_matrix, match_columns, target_vector
 from distilkit.persistence import model_roles, read_model
 
-__all__ = ["FOLDER_NOT_SAVED", "METHODS", "OUTPUT_KINDS", "STUDENTS", "make_distiller", "output_columns",
+__all__ = ["METHODS", "OUTPUT_KINDS", "STUDENTS", "check_savable_teacher", "make_distiller", "output_columns",
            "resolve_teacher", "teacher_columns", "teacher_model", "training_rows"]
-
-#: Why a model-folder teacher is not saved with its students (yet).
-FOLDER_NOT_SAVED = ("teacher {spec!r} is a model folder: saving it would pin the folder by the digest of its "
-                    "weights, which model files cannot do yet")
 #: Teacher specs whose class outputs are columns of the table (``probs:<columns>``, ``logits:<columns>``).
 OUTPUT_KINDS = ("probs", "logits")
 
@@ -95,6 +91,30 @@ def output_kind(spec):
     """``"probs"`` or ``"logits"`` for a teacher spec whose outputs are columns, else None."""
     kind = spec.split(":", 1)[0] if ":" in spec else None
     return kind if kind in OUTPUT_KINDS else None
+
+
+def is_folder_teacher(spec):
+    """Whether a teacher spec names a local model folder."""
+    return Path(spec).expanduser().is_dir()
+
+
+def check_savable_teacher(spec):
+    """Refuse a teacher :func:`teacher_model` cannot save: only encoder and ``embeddings:`` teachers are.
+
+    Raises
+    ------
+    DataError
+        For a model folder, teacher outputs given as columns, or a model file.
+    """
+    if spec in PACKAGED_ENCODERS or spec.startswith("embeddings:"):
+        return
+    if is_folder_teacher(spec):
+        raise DataError(f"teacher {spec!r} is a model folder: saving it would pin the folder by the digest of its "
+                        "weights, which model files cannot do yet")
+    if output_kind(spec):
+        raise DataError(f"teacher {spec!r} is columns of the table, not a model: it cannot score new rows, so it "
+                        "cannot be saved")
+    raise DataError(f"teacher {spec!r} is a model file already; only encoder and embeddings: teachers are saved")
 
 
 def output_columns(spec, frame):
@@ -248,7 +268,7 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
         return teacher_signal(head, embeddings, y, labelled)
     if spec.startswith("embeddings:"):
         return teacher_signal(head, feature_matrix(frame, embedding_columns(spec, frame)), y, labelled)
-    if Path(spec).expanduser().is_dir():
+    if is_folder_teacher(spec):
         folder = sentence_transformers_folder(spec)
         if backend != "torch":
             raise DataError(f"teacher {spec!r}: a model folder runs on torch only (backend {backend!r} is for the "
@@ -263,12 +283,11 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
             model = table_model(model, model_roles(meta))
             if hasattr(model[-1], "coef_"):
                 signal = teacher_signal(model, frame, y, labelled)
-            elif hasattr(model, "predict_proba"):
-                # Any classifier teaches by KD: its probabilities are its signal, it has no embedding.
+            else:
+                # Any classifier teaches by KD (table_model refused those without predict_proba):
+                # its probabilities are its signal, it has no embedding.
                 signal = TeacherSignal(logits_from_outputs(model.predict_proba(frame), "probs"),
                                        classes=np.asarray(model.classes_))
-            else:
-                raise DataError(f"the teacher model {meta.get('estimator')} has no predict_proba")
             return _in_label_order(signal, reorder_classes(signal.classes, labels))
     raise DataError(f"unknown teacher {spec!r}: use a packaged encoder ({', '.join(PACKAGED_ENCODERS)}), a "
                     "sentence-transformers model folder, embeddings:<columns>, probs:<columns>, logits:<columns> or "
@@ -335,21 +354,15 @@ def teacher_model(spec, signal, frame, *, text=None, backend="torch"):
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
+    check_savable_teacher(spec)
     if spec in PACKAGED_ENCODERS:
         features = ColumnTransformer([("text", SentenceEncoder(encoder_id(spec, backend)), text)])
         roles = [ColumnRole(text, "text", "str", f"{encoder_id(spec, backend)} sentence embedding (packaged "
                             "encoder, frozen)")]
-    elif spec.startswith("embeddings:"):
+    else:
         columns = embedding_columns(spec, frame)
         features = ColumnTransformer([("embedding", "passthrough", columns)])
         roles = [ColumnRole(column, "numeric", "float64", "teacher embedding, as given") for column in columns]
-    elif Path(spec).expanduser().is_dir():
-        raise DataError(FOLDER_NOT_SAVED.format(spec=spec))
-    elif output_kind(spec):
-        raise DataError(f"teacher {spec!r} is columns of the table, not a model: it cannot score new rows, so it "
-                        "cannot be saved")
-    else:
-        raise DataError(f"teacher {spec!r} is a model file already; only encoder and embeddings: teachers are saved")
     table = TableColumns(tuple(roles))
     # Fitting records the input columns only: the encoder is frozen and the head is fitted already.
     features.fit(table.fit_transform(frame.iloc[:1]))
