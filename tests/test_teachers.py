@@ -164,22 +164,136 @@ def test_folders_that_cannot_teach_are_refused(tmp_path, reviews):
     plain, classifier = tmp_path / "plain", tmp_path / "bert-classifier"
     plain.mkdir()
     classifier.mkdir()
-    (classifier / "config.json").write_text(json.dumps({"architectures": ["BertForSequenceClassification"]}))
+    (classifier / "config.json").write_text(json.dumps({"architectures": ["BertForSequenceClassification"],
+                                                        "id2label": {"0": "neg", "1": "pos"}}))
     reviews.to_csv(tmp_path / "r.csv", index=False)
-    for folder, fragment in [(plain, "not a sentence-transformers model folder (no modules.json)"),
-                             (classifier, "a Hugging Face classifier folder")]:
+    for folder, fragment in [(plain, "neither a sentence-transformers model folder (no modules.json) nor a Hugging "
+                                     "Face classifier folder"),
+                             (classifier, "cannot load the classifier")]:
         result = cli("distill", tmp_path / "r.csv", "-t", "label", "--text", "review", "--teacher", folder,
                      "--method", "kd", "-o", tmp_path / "s.dkm", "-q")
         assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
         assert fragment in result.output
     from distilkit.encoders import packaged_model_path
 
-    with pytest.raises(DataError, match="saving it would pin the folder"):
-        distill_table(reviews, target="label", text="review", teacher=packaged_model_path("minilm"), method="kd",
-                      keep_teacher=True)
     with pytest.raises(DataError, match="runs on torch only"):
         distill_table(reviews, target="label", text="review", teacher=packaged_model_path("minilm"), method="kd",
                       teacher_backend="onnx", cache_dir=tmp_path / "c")
+    assert not (tmp_path / "s.dkm").exists()
+
+
+WORDS = "great lovely superb fun awful dull boring bad a film really quite ,".split()
+
+
+def tiny_tokenizer():
+    from transformers import BertTokenizerFast
+
+    return BertTokenizerFast(vocab={w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+                                                                  *WORDS])})
+
+
+def tiny_bert_config(**options):
+    from transformers import BertConfig
+
+    return BertConfig(vocab_size=5 + len(WORDS), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                      intermediate_size=32, max_position_embeddings=64, hidden_dropout_prob=0.0,
+                      attention_probs_dropout_prob=0.0, **options)
+
+
+@pytest.fixture(scope="module")
+def tiny_classifier(tmp_path_factory):
+    """A 1-layer BERT sentiment classifier trained for 40 steps and saved with save_pretrained: nothing is
+    downloaded."""
+    import torch
+    from transformers import BertForSequenceClassification
+
+    folder = tmp_path_factory.mktemp("classifier") / "tiny-bert-sentiment"
+    tokenizer = tiny_tokenizer()
+    rng = np.random.default_rng(0)
+    label = rng.integers(0, 2, 64)
+    texts = [f"a {rng.choice(['great', 'lovely', 'superb', 'fun'] if y else ['awful', 'dull', 'boring', 'bad'])} "
+             "film" for y in label]
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = BertForSequenceClassification(tiny_bert_config(num_labels=2, id2label={0: "neg", 1: "pos"},
+                                                               label2id={"neg": 0, "pos": 1}))
+        optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+        batch = tokenizer(texts, padding=True, return_tensors="pt")
+        for _ in range(40):
+            optimizer.zero_grad()
+            model(**batch, labels=torch.tensor(label)).loss.backward()
+            optimizer.step()
+    model.eval().save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def classifier_logits(folder, texts):
+    """The classifier's own logits, computed by transformers directly."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    with torch.inference_mode():
+        return model(**tokenizer(list(texts), padding=True, return_tensors="pt")).logits.double().numpy()
+
+
+def test_a_hugging_face_classifier_folder_teaches_through_the_cli(tmp_path, reviews, tiny_classifier):
+    from scipy.special import softmax
+
+    from distilkit.workflows.teachers import resolve_teacher
+
+    reviews.to_csv(tmp_path / "r.csv", index=False)
+    result = cli("distill", tmp_path / "r.csv", "-t", "label", "--text", "review", "--teacher", tiny_classifier,
+                 "--method", "kd", "-p", "max_epochs=40", "--cache-dir", tmp_path / "cache",
+                 "--save-teacher", tmp_path / "t.dkm", "-o", tmp_path / "s.dkm", "-q")
+    assert result.exit_code == 0, result.output
+    logits = classifier_logits(tiny_classifier, reviews.review)
+    argmax = np.array(["neg", "pos"])[logits.argmax(axis=1)]
+    student = load_model(tmp_path / "s.dkm")
+    assert (student.predict(reviews.drop(columns="label")) == argmax).mean() > 0.9
+    # The saved teacher is the classifier itself: its probabilities, on raw rows.
+    teacher = load_model(tmp_path / "t.dkm")
+    np.testing.assert_allclose(teacher.predict_proba(reviews), softmax(logits, axis=1), atol=1e-5)
+    timed = cli("evaluate", tmp_path / "t.dkm", tmp_path / "r.csv", "-q")
+    assert timed.exit_code == 0, timed.output
+    # LELP reads the representation its last layer reads, and that layer as the head.
+    y = reviews.label.to_numpy()
+    signal = resolve_teacher(str(tiny_classifier), reviews, y, np.ones(len(y), dtype=bool), text="review",
+                             cache_dir=tmp_path / "cache")
+    np.testing.assert_allclose(signal.logits, logits, atol=1e-4)
+    np.testing.assert_allclose(signal.embeddings @ signal.head_weights.T + signal.head_bias, logits, atol=1e-4)
+    lelp = cli("distill", tmp_path / "r.csv", "-t", "label", "--text", "review", "--teacher", tiny_classifier,
+               "-p", "n_subclasses=2", "-p", "max_epochs=20", "--cache-dir", tmp_path / "cache",
+               "-o", tmp_path / "lelp.dkm", "-q")
+    assert lelp.exit_code == 0, lelp.output
+
+
+def test_a_classifier_is_matched_to_the_labels_by_its_id2label(tmp_path, reviews, tiny_classifier):
+    import json
+    import shutil
+
+    swapped = tmp_path / "swapped"
+    shutil.copytree(tiny_classifier, swapped)
+    config = json.loads((swapped / "config.json").read_text())
+    config.update(id2label={"0": "pos", "1": "neg"}, label2id={"pos": 0, "neg": 1})
+    (swapped / "config.json").write_text(json.dumps(config))
+    y = reviews.label.to_numpy()
+    from distilkit.workflows.teachers import resolve_teacher
+
+    signal = resolve_teacher(str(swapped), reviews, y, np.ones(len(y), dtype=bool), text="review",
+                             cache_dir=tmp_path / "cache")
+    np.testing.assert_allclose(signal.logits, classifier_logits(tiny_classifier, reviews.review)[:, ::-1], atol=1e-4)
+    reviews.to_csv(tmp_path / "r.csv", index=False)
+    for id2label, fragment in [({"0": "bad", "1": "good"}, "label(s) 'neg', 'pos' have no teacher class"),
+                               ({"0": "neg", "2": "pos"}, "id2label ids are not 0 .. 1")]:
+        config.update(id2label=id2label)
+        (swapped / "config.json").write_text(json.dumps(config))
+        result = cli("distill", tmp_path / "r.csv", "-t", "label", "--text", "review", "--teacher", swapped,
+                     "--method", "kd", "-o", tmp_path / "s.dkm", "-q")
+        assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+        assert fragment in result.output
     assert not (tmp_path / "s.dkm").exists()
 
 
@@ -187,22 +301,17 @@ def test_folders_that_cannot_teach_are_refused(tmp_path, reviews):
 def tiny_sentence_transformer(tmp_path_factory):
     """A randomly initialised 1-layer BERT saved as a sentence-transformers folder: nothing is downloaded."""
     import torch
-    from sentence_transformers import SentenceTransformer, models
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    from transformers import BertModel
 
     root = tmp_path_factory.mktemp("encoder")
     raw = root / "raw"
-    raw.mkdir()
-    words = "great lovely superb fun awful dull boring bad a film really quite ,".split()
-    (raw / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(raw / "vocab.txt"))
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=64)
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        BertModel(config).save_pretrained(raw)
-    tokenizer.save_pretrained(raw)
-    SentenceTransformer(modules=[models.Transformer(str(raw)), models.Pooling(16)], device="cpu").save(
+        BertModel(tiny_bert_config()).save_pretrained(raw)
+    tiny_tokenizer().save_pretrained(raw)
+    SentenceTransformer(modules=[Transformer(str(raw)), Pooling(16)], device="cpu").save(
         str(root / "st"))
     return root / "st"
 
@@ -237,3 +346,30 @@ def test_the_student_columns_come_from_the_labelled_table(llm_labelled):
     assert result.model[0].feature_names_in_.tolist() == [*[f"x{j}" for j in range(4)], *[f"emb_{j}" for j in range(6)]]
     with pytest.raises(DataError, match="the unlabelled table has no column 'x3'"):
         distill_table(labelled, target="label", teacher="probs:p_*", method="kd", unlabeled=pool.drop(columns="x3"))
+
+
+def test_a_saved_folder_teacher_runs_only_on_the_folder_it_was_fitted_with(tmp_path, reviews,
+                                                                          tiny_sentence_transformer):
+    import shutil
+
+    folder = tmp_path / "encoder"
+    shutil.copytree(tiny_sentence_transformer, folder)
+    reviews.to_csv(tmp_path / "r.csv", index=False)
+    result = cli("distill", tmp_path / "r.csv", "-t", "label", "--text", "review", "--teacher", folder,
+                 "--method", "kd", "-p", "max_epochs=2", "--cache-dir", tmp_path / "cache",
+                 "--save-teacher", tmp_path / "t.dkm", "-o", tmp_path / "s.dkm", "-q")
+    assert result.exit_code == 0, result.output
+    teacher = load_model(tmp_path / "t.dkm")
+    encoder = teacher[1].transformers_[0][1]
+    assert encoder.model == str(folder.resolve()) and len(encoder.folder_digest_) == 64
+    assert teacher.predict(reviews).shape == (80,)
+    (folder / "README.md").write_text("edited")
+    for damage, fragment in [(lambda: None, "changed since the model was saved"),
+                             (lambda: shutil.rmtree(folder), "no such model folder")]:
+        damage()
+        refused = cli("evaluate", tmp_path / "t.dkm", tmp_path / "r.csv")
+        assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1, refused.output
+        assert fragment in refused.output
+        with pytest.raises(DataError, match=fragment):
+            # A model loaded before the folder changed refuses to run too.
+            teacher.predict(reviews)

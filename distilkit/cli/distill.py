@@ -24,7 +24,8 @@ def distill(
     data: Annotated[str, typer.Argument(help="Labelled training table: .csv, .parquet, or '-' for CSV on stdin.")],
     target: Target,
     teacher: Annotated[str, typer.Option(
-        help="minilm, mpnet or a local sentence-transformers folder (embeds --text), embeddings:<columns> "
+        help="minilm, mpnet, a local sentence-transformers folder (embeds --text) or Hugging Face classifier "
+        "folder (its logits teach, its id2label names the classes), embeddings:<columns> "
         "(e.g. 'embeddings:emb_*'), probs:<columns> or logits:<columns> (the teacher's outputs, one column "
         "per class: 'probs:p_*' takes the class from the part '*' matches, or 'probs:neg=colA,pos=colB'), or a "
         ".dkm model (linear: every method; any classifier: kd).")],
@@ -53,7 +54,8 @@ def distill(
         "from the packaged weights and cached). int8 about doubles the teacher pass; it is offered for "
         "minilm only (MPNet lost 3.6 points of accuracy quantised).")] = "torch",
     save_teacher: Annotated[Optional[Path], typer.Option(
-        help="Also save the teacher (packaged encoder by name + its fitted head) as a model file.")] = None,
+        help="Also save the teacher as a model file (a packaged encoder by name, a model folder by path and the "
+        "digest of its files, with its head), so evaluate times it.")] = None,
     dask: Dask = None,
     quiet: Quiet = False,
 ):

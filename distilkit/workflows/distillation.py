@@ -98,7 +98,9 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
     teacher : str
         ``"minilm"`` or ``"mpnet"`` (a packaged encoder embedding ``text``, with a
         logistic head fitted on the labelled rows), ``"embeddings:<columns>"`` (names or
-        globs of embedding columns, same head), ``"probs:<columns>"`` or
+        globs of embedding columns, same head), a local sentence-transformers folder (as
+        a packaged encoder) or Hugging Face ``*ForSequenceClassification`` folder (its
+        logits, classes named by its ``id2label``), ``"probs:<columns>"`` or
         ``"logits:<columns>"`` (the teacher's outputs as columns, one per class: an
         LLM's probabilities, say; ``probs:p_*`` names the classes by the part the ``*``
         matches, ``probs:neg=colA,pos=colB`` explicitly), or a ``.dkm`` model file (a

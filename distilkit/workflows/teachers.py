@@ -8,6 +8,10 @@ Used by :func:`distilkit.workflows.distill_table`; the teacher is named by a spe
   globs, e.g. ``embeddings:emb_*``), with a logistic-regression head as above;
 * a local sentence-transformers model folder: as a packaged encoder (its embeddings are
   cached under the digest of its files, so a changed folder is encoded afresh);
+* a local Hugging Face classifier folder (``config.json`` names a
+  ``*ForSequenceClassification`` architecture): its logits are the signal, no head is
+  fitted; its ``id2label`` names its classes; the representation its last layer reads and
+  that layer's weights are LELP's embedding and head;
 * ``probs:<columns>`` / ``logits:<columns>``: the teacher's outputs are columns of the
   table, one per class (an LLM's class probabilities, say): ``probs:p_*`` over ``p_neg,
   p_pos`` names the classes ``neg`` and ``pos`` (the part the ``*`` matches), or
@@ -28,12 +32,14 @@ from sklearn.linear_model import LogisticRegression
 
 from distilkit.encoders import PACKAGED_ENCODERS, SentenceEncoder
 from distilkit.encoders.cache import embed_texts
-from distilkit.encoders.folders import folder_digest, sentence_transformers_folder
+from distilkit.encoders.classifier import classifier_head
+from distilkit.encoders.folders import CLASSIFIER, classifier_labels, folder_digest, model_folder
 from distilkit.encoders.onnx import INT8_ENCODERS, encoder_id
 from distilkit.estimators.distill.teachers import (
     TeacherSignal,
     logits_from_outputs,
     reorder_classes,
+    signal_from_head,
     teacher_signal,
 )
 from distilkit.estimators.registry import make_estimator
@@ -99,22 +105,20 @@ def is_folder_teacher(spec):
 
 
 def check_savable_teacher(spec):
-    """Refuse a teacher :func:`teacher_model` cannot save: only encoder and ``embeddings:`` teachers are.
+    """Refuse a teacher :func:`teacher_model` cannot save: encoder, model folder and ``embeddings:`` teachers are.
 
     Raises
     ------
     DataError
-        For a model folder, teacher outputs given as columns, or a model file.
+        For teacher outputs given as columns, or a model file.
     """
-    if spec in PACKAGED_ENCODERS or spec.startswith("embeddings:"):
+    if spec in PACKAGED_ENCODERS or spec.startswith("embeddings:") or is_folder_teacher(spec):
         return
-    if is_folder_teacher(spec):
-        raise DataError(f"teacher {spec!r} is a model folder: saving it would pin the folder by the digest of its "
-                        "weights, which model files cannot do yet")
     if output_kind(spec):
         raise DataError(f"teacher {spec!r} is columns of the table, not a model: it cannot score new rows, so it "
                         "cannot be saved")
-    raise DataError(f"teacher {spec!r} is a model file already; only encoder and embeddings: teachers are saved")
+    raise DataError(f"teacher {spec!r} is a model file already; only encoder, model folder and embeddings: teachers "
+                    "are saved")
 
 
 def output_columns(spec, frame):
@@ -269,14 +273,21 @@ def resolve_teacher(spec, frame, y, labelled, *, text=None, cache_dir=".distilki
     if spec.startswith("embeddings:"):
         return teacher_signal(head, feature_matrix(frame, embedding_columns(spec, frame)), y, labelled)
     if is_folder_teacher(spec):
-        folder = sentence_transformers_folder(spec)
+        folder, kind = model_folder(spec)
         if backend != "torch":
             raise DataError(f"teacher {spec!r}: a model folder runs on torch only (backend {backend!r} is for the "
                             "packaged encoders)")
         texts = _teacher_texts(spec, frame, text)
+        if kind == CLASSIFIER:
+            # Checked before the encoding pass: a classifier of other classes cannot teach these labels.
+            with located(f"teacher {spec}"):
+                order = reorder_classes(classifier_labels(folder), labels)
+            W, b = classifier_head(str(folder))
         embeddings = embed_texts(texts, str(folder), cache_dir, client=client,
                                  cache_name=f"folder-{folder_digest(folder)[:16]}")
-        return teacher_signal(head, embeddings, y, labelled)
+        if kind != CLASSIFIER:
+            return teacher_signal(head, embeddings, y, labelled)
+        return signal_from_head(embeddings, W[order], b[order], labels)
     if spec.endswith(".dkm"):
         model, meta = read_model(spec)
         with located(f"teacher {spec}"):
@@ -328,16 +339,17 @@ def _output_signal(spec, frame, labels, embeddings):
 
 
 def teacher_model(spec, signal, frame, *, text=None, backend="torch"):
-    """The teacher as a table model that scores raw rows: its encoder (or embedding columns) and fitted head.
+    """The teacher as a table model that scores raw rows: its encoder (or embedding columns) and head.
 
     A packaged encoder is stored by name (its weights come from its package when the
-    file is loaded), so the file holds only the head.
+    file is loaded), a model folder by its absolute path and the digest of its files (a
+    file whose folder is gone or changed refuses to load), so the file holds only the head.
 
     Parameters
     ----------
     spec : str
-        A packaged encoder name or ``embeddings:<columns>`` (a ``.dkm`` teacher is a model
-        file already).
+        A packaged encoder name, a model folder or ``embeddings:<columns>`` (a ``.dkm``
+        teacher is a model file already).
     signal : TeacherSignal
         From :func:`resolve_teacher`.
     frame : pandas.DataFrame
@@ -359,6 +371,11 @@ def teacher_model(spec, signal, frame, *, text=None, backend="torch"):
         features = ColumnTransformer([("text", SentenceEncoder(encoder_id(spec, backend)), text)])
         roles = [ColumnRole(text, "text", "str", f"{encoder_id(spec, backend)} sentence embedding (packaged "
                             "encoder, frozen)")]
+    elif is_folder_teacher(spec):
+        folder, kind = model_folder(spec)
+        features = ColumnTransformer([("text", SentenceEncoder(str(folder)), text)])
+        what = "classifier representation" if kind == CLASSIFIER else "sentence embedding"
+        roles = [ColumnRole(text, "text", "str", f"{folder.name} {what} (model folder pinned by digest, frozen)")]
     else:
         columns = embedding_columns(spec, frame)
         features = ColumnTransformer([("embedding", "passthrough", columns)])

@@ -1,6 +1,7 @@
 """Builders of hostile model files: zip bombs, lying sizes, absurd shapes, deep nesting."""
 
 import io
+import itertools
 import json
 import struct
 import zipfile
@@ -44,6 +45,24 @@ def schema_dicts(node):
 def json_node(value):
     return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": json.dumps(value),
             "is_json": True, "__id__": 1}
+
+
+_FRESH_IDS = itertools.count(10_000)
+
+
+def edit_objects(schema, class_name, values):
+    """Set ``values`` (JSON values) as attributes of every stored object of class ``class_name``."""
+    for node in schema_dicts(schema):
+        if node.get("__class__") != class_name or node.get("__loader__") != "ObjectNode":
+            continue
+        state = node["content"]
+        for key, value in values.items():
+            if key not in state["content"]:
+                # skops pairs each key with a type entry: without one the key would be dropped.
+                state["key_types"]["content"].append({"__class__": "str", "__module__": "builtins",
+                                                      "__loader__": "TypeNode", "__id__": 2})
+            # A fresh id: skops reuses the object already built for an id it has seen.
+            state["content"][key] = {**json_node(value), "__id__": next(_FRESH_IDS)}
 
 
 def array_member(schema, key):

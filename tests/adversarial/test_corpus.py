@@ -2,8 +2,9 @@
 
 Each case runs one CLI command and must end with exit code 2 and exactly one line
 ``error: ...`` naming the problem -- no traceback, no file left behind (outputs go to a
-fresh folder that must stay empty; the shared inputs must stay as they were), and a peak
-resident memory within ``PEAK_RSS_MB`` of what the process held before the command.
+fresh folder that must stay empty; the shared inputs must stay as they were), nothing
+written to the home, working or temporary folder, no connection beyond this machine, and a
+peak resident memory within ``PEAK_RSS_MB`` of what the process held before the command.
 Add a case here whenever a new way to break distilkit is found.
 """
 
@@ -114,12 +115,30 @@ def model_file_cases():
     }
     for name, (_, fragment) in HOSTILE.items():
         cases[f"hostile: {name}"] = Case("predict {hostile: " + name + "} {ok}", fragment)
+    for name, (_, fragment) in HOSTILE_ENCODERS.items():
+        cases[f"encoder: {name}"] = Case("predict {encoder: " + name + "} {reviews} -o {out}/p.csv", fragment)
     return cases
 
 
 HOSTILE = {"inflates past the limit": (None, "inflates past the"), "lying size": (None, "corrupt array 'liar.npy'"),
            "absurd shape": (None, "declares shape (1000000000000,)"),
            "huge network": (None, "do not fit the network"), "deep nesting": (None, "corrupt model file")}
+
+#: A model file names its encoder: no name may reach a model hub, run an exporter or read another folder.
+_NOT_AN_ENCODER = "neither a packaged encoder nor an absolute model folder path"
+HOSTILE_ENCODERS = {
+    "a model hub id": ({"model": "sentence-transformers/all-MiniLM-L6-v2"}, _NOT_AN_ENCODER),
+    "a local folder run by onnx": ({"model": "/tmp/x+onnx"}, _NOT_AN_ENCODER),
+    "a traversal path": ({"model": "../../tmp/x+onnx"}, _NOT_AN_ENCODER),
+    "an unknown backend": ({"model": "minilm+tensorrt"}, _NOT_AN_ENCODER),
+    "a relative folder": ({"model": "encoder-folder"}, _NOT_AN_ENCODER),
+    "normalize as text": ({"normalize": "yes"}, "'normalize' parameter of SentenceEncoder"),
+    "batch size zero": ({"batch_size": 0}, "'batch_size' parameter of SentenceEncoder"),
+    "a packaged encoder pinned by a digest": ({"folder_digest_": "0" * 64}, "is pinned by a folder digest"),
+    "a folder pinned by a malformed digest": ({"model": "/tmp", "folder_digest_": "abc"},
+                                              "no valid digest pins its files"),
+    "a folder that is no model": ({"model": "/tmp", "folder_digest_": "0" * 64}, "/tmp: neither a"),
+}
 
 
 def metrics_json_cases():
@@ -295,8 +314,9 @@ def table_cases():
                                              "--save-teacher {out}/t.dkm -o {out}/s.dkm", "cannot be saved"),
         "distill teacher folder of no known kind": Case("distill {text} -t label --text c --teacher {plain_folder} "
                                                         "--method kd -o {out}/s.dkm", "no modules.json"),
-        "distill HF classifier folder": Case("distill {text} -t label --text c --teacher {hf_folder} --method kd "
-                                             "-o {out}/s.dkm", "a Hugging Face classifier folder"),
+        "distill HF classifier folder without id2label": Case(
+            "distill {text} -t label --text c --teacher {hf_folder} --method kd -o {out}/s.dkm",
+            "config.json has no id2label naming the classifier's classes"),
         "distill unlabelled rows without a student column": Case(
             "distill {ok} -t label --teacher embeddings:a,b --method kd --unlabeled {two} -o {out}/s.dkm",
             "the unlabelled table has no column 'c', which the student or the teacher reads"),
@@ -420,6 +440,11 @@ def workspace(tmp_path_factory):
     names["nan_coef"] = _nan_coefficients(tiny, root / "nan_coef.dkm")
     for name, (path, _) in hostile.hostile_files(root, neural).items():
         names[f"hostile: {name}"] = path
+    names["reviews"], encoder_model = _encoder_model(root)
+    for number, (name, (edits, _)) in enumerate(HOSTILE_ENCODERS.items()):
+        names[f"encoder: {name}"] = hostile.edit_json(encoder_model, root / f"encoder{number}.dkm",
+                                                      lambda schema, edits=edits: hostile.edit_objects(
+                                                          schema, "SentenceEncoder", edits))
 
     documents = {"not_json": "not json", "hello_json": '{"hello": 1}',
                  "metrics_no_table": {"format": "distilkit-metrics", "name": "x"},
@@ -457,6 +482,25 @@ def workspace(tmp_path_factory):
     return names
 
 
+def _encoder_model(root):
+    """A table of short reviews and a model on them that embeds them with the packaged MiniLM."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from distilkit.encoders import SentenceEncoder
+    from distilkit.features import ColumnRole, TableColumns
+
+    frame = pd.DataFrame({"review": ["a good film", "a bad film", "great", "awful"] * 5,
+                          "label": ["pos", "neg"] * 10})
+    frame.to_csv(root / "reviews.csv", index=False)
+    model = Pipeline([("table", TableColumns((ColumnRole("review", "text", "str", "MiniLM"),))),
+                      ("features", ColumnTransformer([("text", SentenceEncoder(), "review")])),
+                      ("estimator", LogisticRegression())]).fit(frame[["review"]], frame.label)
+    save_model(model, root / "encoder.dkm")
+    return root / "reviews.csv", root / "encoder.dkm"
+
+
 def _nan_coefficients(source, target):
     """A model file whose NaiveBayesHead weights are NaN: it loads, and every probability would be NaN."""
     content = hostile.members(source)
@@ -484,8 +528,51 @@ def _listing(folder):
     return sorted((p.relative_to(folder), p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*"))
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "0.0.0.0", "")
+
+
+@pytest.fixture()
+def no_network(monkeypatch):
+    """Connections the command tried beyond this machine (a Dask cluster on loopback is local); each is refused."""
+    import socket
+
+    attempts = []
+    connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(sock, address):
+        if sock.family != socket.AF_UNIX and address[0] not in _LOOPBACK:
+            attempts.append(address)
+            raise OSError(f"the adversarial corpus has no network ({address})")
+        return connect(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host not in _LOOPBACK and host is not None:
+            attempts.append(host)
+            raise socket.gaierror(f"the adversarial corpus has no network ({host})")
+        return getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    return attempts
+
+
+@pytest.fixture()
+def elsewhere(tmp_path, monkeypatch):
+    """A fresh home, working and temporary folder for the command: it may write to none of them."""
+    import tempfile
+
+    folders = {name: tmp_path / name for name in ("home", "cwd", "tmp")}
+    for folder in folders.values():
+        folder.mkdir()
+    monkeypatch.setenv("HOME", str(folders["home"]))
+    monkeypatch.setenv("TMPDIR", str(folders["tmp"]))
+    monkeypatch.setattr(tempfile, "tempdir", str(folders["tmp"]))
+    monkeypatch.chdir(folders["cwd"])
+    return folders
+
+
 @pytest.mark.parametrize("name", list(CASES))
-def test_bad_input_is_one_error_line_and_exit_2(name, workspace, tmp_path):
+def test_bad_input_is_one_error_line_and_exit_2(name, workspace, tmp_path, no_network, elsewhere):
     case = CASES[name]
     out = tmp_path / "out"
     out.mkdir()
@@ -493,7 +580,7 @@ def test_bad_input_is_one_error_line_and_exit_2(name, workspace, tmp_path):
     before = _listing(inputs)
     fields = {**{key: str(path) for key, path in workspace.items()}, "out": str(out)}
     args = [re.sub(r"\{([^{}]+)\}", lambda m: fields[m.group(1)], token)
-            for token in re.findall(r"\{hostile: [^}]+\}|\S+", case.args)]
+            for token in re.findall(r"\{(?:hostile|encoder): [^}]+\}|\S+", case.args)]
     _reset_peak_rss()
     _, rss_before = _peak_rss_mb()
     result = CliRunner().invoke(app, args, input=case.stdin)
@@ -507,6 +594,9 @@ def test_bad_input_is_one_error_line_and_exit_2(name, workspace, tmp_path):
     assert list(out.iterdir()) == [], "a file was left behind"
     assert _listing(inputs) == before, "an input was changed"
     assert peak - rss_before < PEAK_RSS_MB, f"peak RSS grew by {peak - rss_before:.0f} MB"
+    assert no_network == [], f"the command reached for the network: {no_network}"
+    written = {name: sorted(folder.rglob("*")) for name, folder in elsewhere.items()}
+    assert not any(written.values()), f"the command wrote outside its outputs: {written}"
 
 
 @pytest.fixture(scope="module", autouse=True)

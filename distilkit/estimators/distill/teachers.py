@@ -22,7 +22,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from distilkit.exceptions import DataError
 
-__all__ = ["TeacherSignal", "is_fitted", "linear_head", "logits_from_outputs", "reorder_classes", "teacher_signal"]
+__all__ = ["TeacherSignal", "is_fitted", "linear_head", "logits_from_outputs", "reorder_classes", "signal_from_head",
+           "teacher_signal"]
 
 #: How far a row of teacher probabilities may sum from 1 (rounded LLM outputs, float32 files).
 PROBABILITY_SUM_TOLERANCE = 1e-3
@@ -117,6 +118,31 @@ def teacher_signal(teacher, X, y=None, labelled=None):
     W, b = linear_head(head.coef_, head.intercept_)
     logits = embeddings @ W.T.astype(embeddings.dtype) + b
     return TeacherSignal(np.asarray(logits, dtype=np.float64), embeddings, W, b, np.asarray(head.classes_), head)
+
+
+def signal_from_head(embeddings, W, b, classes):
+    """The signal of a teacher whose head ``(W, b)`` is given (a trained classifier's last layer).
+
+    Its ``head`` is a fitted :class:`~sklearn.linear_model.LogisticRegression` with the
+    same probabilities, ``softmax(h W^T + b)``, so the teacher can be saved as a pipeline
+    like a teacher whose head was fitted here.
+
+    Examples
+    --------
+    >>> signal = signal_from_head(np.eye(2), np.array([[1.0, 0.0], [0.0, 2.0]]), np.zeros(2), np.array(["a", "b"]))
+    >>> signal.logits.tolist(), signal.head.predict(np.eye(2)).tolist()
+    ([[1.0, 0.0], [0.0, 2.0]], ['a', 'b'])
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    embeddings = np.asarray(embeddings)
+    W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    head = LogisticRegression()
+    # softmax over two logits is the sigmoid of their difference: sklearn's binary form.
+    head.coef_, head.intercept_ = (W[1:] - W[:1], b[1:] - b[:1]) if len(W) == 2 else (W, b)
+    head.classes_, head.n_features_in_, head.n_iter_ = np.asarray(classes), W.shape[1], np.zeros(1, dtype=np.int32)
+    logits = embeddings @ W.T.astype(embeddings.dtype) + b
+    return TeacherSignal(np.asarray(logits, dtype=np.float64), embeddings, W, b, np.asarray(classes), head)
 
 
 def logits_from_outputs(values, kind, *, tol=PROBABILITY_SUM_TOLERANCE):
