@@ -9,6 +9,8 @@ from hypothesis.extra.numpy import arrays
 from scipy.special import softmax
 from typer.testing import CliRunner
 
+import tiny_models
+
 from distilkit.cli import app
 from distilkit.estimators.distill.teachers import logits_from_outputs, reorder_classes
 from distilkit.exceptions import DataError
@@ -182,50 +184,11 @@ def test_folders_that_cannot_teach_are_refused(tmp_path, reviews):
     assert not (tmp_path / "s.dkm").exists()
 
 
-WORDS = "great lovely superb fun awful dull boring bad a film really quite ,".split()
-
-
-def tiny_tokenizer():
-    from transformers import BertTokenizerFast
-
-    return BertTokenizerFast(vocab={w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-                                                                  *WORDS])})
-
-
-def tiny_bert_config(**options):
-    from transformers import BertConfig
-
-    return BertConfig(vocab_size=5 + len(WORDS), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                      intermediate_size=32, max_position_embeddings=64, hidden_dropout_prob=0.0,
-                      attention_probs_dropout_prob=0.0, **options)
-
-
 @pytest.fixture(scope="module")
 def tiny_classifier(tmp_path_factory):
     """A 1-layer BERT sentiment classifier trained for 40 steps and saved with save_pretrained: nothing is
     downloaded."""
-    import torch
-    from transformers import BertForSequenceClassification
-
-    folder = tmp_path_factory.mktemp("classifier") / "tiny-bert-sentiment"
-    tokenizer = tiny_tokenizer()
-    rng = np.random.default_rng(0)
-    label = rng.integers(0, 2, 64)
-    texts = [f"a {rng.choice(['great', 'lovely', 'superb', 'fun'] if y else ['awful', 'dull', 'boring', 'bad'])} "
-             "film" for y in label]
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = BertForSequenceClassification(tiny_bert_config(num_labels=2, id2label={0: "neg", 1: "pos"},
-                                                               label2id={"neg": 0, "pos": 1}))
-        optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-        batch = tokenizer(texts, padding=True, return_tensors="pt")
-        for _ in range(40):
-            optimizer.zero_grad()
-            model(**batch, labels=torch.tensor(label)).loss.backward()
-            optimizer.step()
-    model.eval().save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return tiny_models.classifier_folder(tmp_path_factory.mktemp("classifier") / "tiny-bert-sentiment")
 
 
 def classifier_logits(folder, texts):
@@ -309,8 +272,8 @@ def tiny_sentence_transformer(tmp_path_factory):
     raw = root / "raw"
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        BertModel(tiny_bert_config()).save_pretrained(raw)
-    tiny_tokenizer().save_pretrained(raw)
+        BertModel(tiny_models.bert_config()).save_pretrained(raw)
+    tiny_models.tokenizer().save_pretrained(raw)
     SentenceTransformer(modules=[Transformer(str(raw)), Pooling(16)], device="cpu").save(
         str(root / "st"))
     return root / "st"

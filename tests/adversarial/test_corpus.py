@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import tiny_models
 from adversarial import hostile_files as hostile
 from distilkit import AnyLossClassifier, save_model
 from distilkit.cli import app
@@ -317,6 +318,15 @@ def table_cases():
         "distill HF classifier folder without id2label": Case(
             "distill {text} -t label --text c --teacher {hf_folder} --method kd -o {out}/s.dkm",
             "config.json has no id2label naming the classifier's classes"),
+        "distill classifier of other classes": Case(
+            "distill {reviews} -t label --text review --teacher {other_classifier} --method kd -o {out}/s.dkm",
+            "label(s) 'neg', 'pos' have no teacher class (teacher classes: bad, good)"),
+        "distill classifier of three classes": Case(
+            "distill {reviews} -t label --text review --teacher {three_classifier} --method kd -o {out}/s.dkm",
+            "the teacher scores class(es) 'meh' that no labelled row has"),
+        "distill classifier folder on onnx": Case(
+            "distill {reviews} -t label --text review --teacher {other_classifier} --teacher-backend onnx "
+            "--method kd -o {out}/s.dkm", "a model folder runs on torch only"),
         "distill unlabelled rows without a student column": Case(
             "distill {ok} -t label --teacher embeddings:a,b --method kd --unlabeled {two} -o {out}/s.dkm",
             "the unlabelled table has no column 'c', which the student or the teacher reads"),
@@ -441,6 +451,9 @@ def workspace(tmp_path_factory):
     for name, (path, _) in hostile.hostile_files(root, neural).items():
         names[f"hostile: {name}"] = path
     names["reviews"], encoder_model = _encoder_model(root)
+    names["other_classifier"] = tiny_models.classifier_folder(root / "other-classifier", ("bad", "good"), steps=0)
+    names["three_classifier"] = tiny_models.classifier_folder(root / "three-classifier", ("neg", "meh", "pos"),
+                                                              steps=0)
     for number, (name, (edits, _)) in enumerate(HOSTILE_ENCODERS.items()):
         names[f"encoder: {name}"] = hostile.edit_json(encoder_model, root / f"encoder{number}.dkm",
                                                       lambda schema, edits=edits: hostile.edit_objects(
