@@ -118,8 +118,11 @@ def test_prediction_frames_take_one_forward_pass(monkeypatch):
     expected = model.predict(frame)
     calls = []
     forward = NeuralClassifierBase.predict_proba
-    monkeypatch.setattr(NeuralClassifierBase, "predict_proba", lambda self, X: calls.append(1) or forward(self, X))
+    monkeypatch.setattr(NeuralClassifierBase, "predict_proba", lambda self, X: calls.append(len(X)) or forward(self, X))
     roles = [ColumnRole(c, "numeric", "float32", "as given") for c in ("a", "b")]
-    out = prediction_frame(table_model(model, roles), frame, scoring_request(model.classes_, roles, proba=True))
-    assert len(calls) == 1
+    scored = table_model(model, roles)
+    # table_model scores one probe row, once.
+    assert calls == [1]
+    out = prediction_frame(scored, frame, scoring_request(model.classes_, roles, proba=True))
+    assert calls == [1, 64]
     np.testing.assert_array_equal(out["prediction"], expected)

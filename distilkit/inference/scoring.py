@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from distilkit.estimators.decision import check_decision, labels_from_proba
-from distilkit.exceptions import DataError, located
+from distilkit.exceptions import DataError, first_line, located
 from distilkit.features import (
     ESTIMATOR_STEP,
     TABLE_STEP,
@@ -88,7 +88,33 @@ def check_classifier(model):
         raise DataError(f"the model ({name}) is not a fitted classifier: it has no classes_")
     if not hasattr(model, "predict_proba"):
         raise DataError(f"the model ({name}) has no predict_proba: distilkit scores classifiers with probabilities")
+    if isinstance(model[0], TableColumns):
+        _probe(model, name)
     return model
+
+
+def _probe(model, name):
+    """Score one row of the model's own columns: a model whose stored state is incomplete fails here, in one line,
+    not at the first batch of a run (nor halfway through one)."""
+    import warnings
+
+    import pandas as pd
+
+    roles = model[0].roles
+    numeric = set(model_columns(roles, "numeric"))
+    row = pd.DataFrame({column: [0.0 if column in numeric else "a"] for column in model_columns(roles)})
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            probabilities = checked_proba(model, row)
+    except DataError:
+        raise
+    except Exception as exc:  # whatever a damaged state makes the model's own code raise
+        raise DataError(f"the model ({name}) does not run on a row of its own columns ({type(exc).__name__}: "
+                        f"{first_line(exc)})") from None
+    if probabilities.shape != (1, len(final_estimator(model).classes_)):
+        raise DataError(f"the model ({name}) gives {probabilities.shape[1:]} probabilities per row for "
+                        f"{len(final_estimator(model).classes_)} classes")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from distilkit.estimators.registry import registered_name, trusted_types
 from distilkit.exceptions import DataError, ModelFileError, first_line
 from distilkit.features import ColumnRole, TableColumns, final_estimator
 from distilkit.io import atomic_path
+from distilkit.persistence.state import check_model_state
 
 FORMAT = "distilkit-model"
 #: 3: classes moved into subpackages (distilkit 0.2) and table models begin with a TableColumns step.
@@ -39,6 +40,12 @@ FORMAT_VERSION = 3
 META_MEMBER = "distilkit.json"
 #: Default limit on the uncompressed size of a model file's content.
 MAX_BYTES = 1 << 30
+#: A file's content may inflate to this many times its size (real model files: 1-25x; zeros
+#: and repeated nodes compress by 1000x), or to ``_MIN_INFLATED`` for small files.
+MAX_INFLATION = 100
+_MIN_INFLATED = 16 << 20
+#: Objects skops may build from ``schema.json`` (real models: a few hundred to a few thousand).
+MAX_NODES = 200_000
 _MAX_MEMBERS = 100_000
 _CHUNK = 1 << 20
 
@@ -95,8 +102,6 @@ def save_model(model, path, *, metadata=None, roles=None):
     from sklearn.utils.validation import check_is_fitted
 
     sio = _skops_io()
-    estimator = final_estimator(model)
-    described = _thresholded_model(estimator)
     try:
         check_is_fitted(model)
     except (ValueError, TypeError, AttributeError) as exc:
@@ -109,22 +114,11 @@ def save_model(model, path, *, metadata=None, roles=None):
     if untrusted:
         raise ModelFileError(f"a model file cannot hold {untrusted[0]} (only scikit-learn's and distilkit's "
                              "own types load safely)")
-    meta = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "estimator": _estimator_name(described),
-        "class": f"{type(described).__module__}.{type(described).__qualname__}",
-        "params": _json_safe(described.get_params(deep=False)),
-        "columns": [str(c) for c in getattr(model, "feature_names_in_", [])] or None,
-        "roles": [role.as_dict() for role in (model_roles_of(model) if roles is None else roles)] or None,
-        "classes": _json_safe(getattr(estimator, "classes_", np.array([])).tolist()),
-        "versions": _versions(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "metadata": _json_safe(metadata or {}),
-    }
-    rule = decision_threshold(estimator) if described is not estimator else None
-    if rule is not None:
-        meta["decision_threshold"] = {"threshold": rule[0], "pos_label": _json_safe(rule[1])}
+    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **_description(model),
+            "versions": _versions(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "metadata": _json_safe(metadata or {})}
+    if roles is not None:
+        meta["roles"] = [role.as_dict() for role in roles] or None
     archive = io.BytesIO(blob)
     with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(META_MEMBER, json.dumps(meta, indent=2))
@@ -200,6 +194,14 @@ def read_model(path, *, max_bytes=MAX_BYTES):
         raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {first_line(exc)})") from None
     if not hasattr(model, "predict"):
         raise ModelFileError(f"{path}: refused: the file holds a {type(model).__name__}, not a model")
+    try:
+        check_model_state(model)
+        _check_description(path, meta, model)
+    except DataError as exc:
+        raise ModelFileError(f"{path}: refused: {exc}") from None
+    except Exception as exc:  # a state that makes get_params or the sklearn checks themselves fail
+        raise ModelFileError(f"{path}: refused: the model's state is damaged ({type(exc).__name__}: "
+                             f"{first_line(exc)})") from None
     _warn_on_other_versions(path, meta.get("versions"))
     return model, meta
 
@@ -233,6 +235,34 @@ def model_roles_of(model):
     if isinstance(model, Pipeline) and isinstance(model[0], TableColumns):
         return list(model[0].roles)
     return []
+
+
+def _description(model):
+    """What ``distilkit.json`` says about a model, all of it read from the model itself."""
+    estimator = final_estimator(model)
+    described = _thresholded_model(estimator)
+    description = {
+        "estimator": _estimator_name(described),
+        "class": f"{type(described).__module__}.{type(described).__qualname__}",
+        "params": _json_safe(described.get_params(deep=False)),
+        "columns": [str(c) for c in getattr(model, "feature_names_in_", [])] or None,
+        "roles": [role.as_dict() for role in model_roles_of(model)] or None,
+        "classes": _json_safe(getattr(estimator, "classes_", np.array([])).tolist()),
+    }
+    rule = decision_threshold(estimator) if described is not estimator else None
+    if rule is not None:
+        description["decision_threshold"] = {"threshold": rule[0], "pos_label": _json_safe(rule[1])}
+    return description
+
+
+def _check_description(path, meta, model):
+    """Refuse a ``distilkit.json`` that describes another model than the archive holds."""
+    for key, value in _description(model).items():
+        if key == "roles" and value is None and meta.get("roles") is not None:
+            continue  # a model fitted on arrays is given its roles when saved
+        if meta.get(key) != value:
+            raise ModelFileError(f"{path}: refused: {META_MEMBER} says {key} {meta.get(key)!r:.60}, the archive "
+                                 f"holds {value!r:.60}")
 
 
 def _thresholded_model(estimator):
@@ -293,7 +323,8 @@ def _member_info(path, archive, max_bytes):
             raise ModelFileError(f"{path}: refused: member {name!r} uses an unsupported compression")
         total += member.file_size
         if total > max_bytes:
-            raise ModelFileError(f"{path}: refused: the content inflates past the {max_bytes:,}-byte limit")
+            raise ModelFileError(f"{path}: refused: the content inflates past the {max_bytes:,}-byte limit (at "
+                                 f"most {MAX_INFLATION}x the file's size, or {_MIN_INFLATED >> 20} MiB)")
         info[name] = member
     return info
 
@@ -308,6 +339,8 @@ def _read_member(path, archive, member):
                 if size > member.file_size:
                     raise ModelFileError(f"{path}: refused: member {member.filename!r} is larger than declared")
                 chunks.append(chunk)
+        if size < member.file_size:
+            raise ModelFileError(f"{path}: refused: member {member.filename!r} holds fewer bytes than declared")
     except ModelFileError:
         raise
     except Exception as exc:  # BadZipFile (CRC), EOFError, zlib.error: a damaged member
@@ -328,8 +361,13 @@ def _distilkit_members(path, archive, max_bytes):
 
 def _checked_members(path, max_bytes):
     with _open_archive(path) as archive:
-        info = _distilkit_members(path, archive, max_bytes)
-        return {name: _read_member(path, archive, member) for name, member in info.items()}
+        limit = min(max_bytes, max(_MIN_INFLATED, MAX_INFLATION * Path(path).stat().st_size))
+        info = _distilkit_members(path, archive, limit)
+        members = {name: _read_member(path, archive, member) for name, member in info.items()}
+    nodes = members["schema.json"].count(b'"__class__"')
+    if nodes > MAX_NODES:
+        raise ModelFileError(f"{path}: refused: {nodes:,} objects in the model file (at most {MAX_NODES:,})")
+    return members
 
 
 def _parse_meta(path, members):
@@ -362,7 +400,8 @@ def _parse_meta(path, members):
 def _check_arrays(path, members):
     """Refuse arrays whose declared dtype or shape does not match the bytes that hold them."""
     for name, data in members.items():
-        if name.endswith(".npy"):
+        # skops finds an array by the member its schema names, whatever its extension.
+        if name.endswith(".npy") or data.startswith(b"\x93NUMPY"):
             _check_npy(path, name, data)
         elif name.endswith(".npz"):
             try:
@@ -385,9 +424,13 @@ def _check_npy(path, name, data):
         raise ModelFileError(f"{path}: corrupt array {name!r}: {first_line(exc)}") from None
     if dtype.hasobject:
         raise ModelFileError(f"{path}: refused: the model file contains pickled objects ({name!r})")
-    count = 1
+    count, extents = 1, 1
     for extent in shape:
         count *= int(extent)
+        extents *= max(int(extent), 1)
+    if count == 0 and extents > _MIN_INFLATED:
+        # An empty array of shape (0, 10**15) holds no bytes, and code that reshapes it would ask for exabytes.
+        raise ModelFileError(f"{path}: refused: empty array {name!r} declares shape {tuple(shape)}")
     if count * dtype.itemsize != len(data) - stream.tell():
         raise ModelFileError(f"{path}: refused: array {name!r} declares shape {tuple(shape)} of {dtype}, "
                              f"which its {len(data) - stream.tell():,} bytes do not hold")

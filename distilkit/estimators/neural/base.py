@@ -258,6 +258,13 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         self._validate_params()
         self._check_hyperparameters()
         self._check_routed_params()
+        # Even on the meta device a network costs memory per layer: one its weights cannot fill is refused first.
+        widths = [*getattr(self, "hidden_layer_sizes", ()), int(self.n_features_in_), len(self.classes_)]
+        largest = max((max(w.shape, default=1) for w in weights.values()), default=0)
+        if len(widths) - 1 > len(weights) or max(widths) > max(largest, 1):
+            raise DataError(f"{type(self).__name__}: network weights do not fit the network its parameters "
+                            f"describe ({len(widths) - 2} hidden layers up to {max(widths)} wide, {len(weights)} "
+                            "weight arrays)")
         net = self._build_net(int(self.n_features_in_), len(self.classes_), None, 0)
         with torch.device("meta"):
             skeleton = net.initialized_instance(net.module, net.get_params_for("module"))
