@@ -16,14 +16,6 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import _check_sample_weight
 
-
-
-def validate_params(estimator):
-    """Check ``estimator``'s parameters against its ``_parameter_constraints``, as its ``fit`` does."""
-    if hasattr(estimator, "_parameter_constraints"):
-        estimator._validate_params()
-
-
 __all__ = [
     "HasMethods",
     "Interval",
@@ -36,3 +28,9 @@ __all__ = [
     "make_constraint",
     "validate_params",
 ]
+
+
+def validate_params(estimator):
+    """Check ``estimator``'s parameters against its ``_parameter_constraints``, as its ``fit`` does."""
+    if hasattr(estimator, "_parameter_constraints"):
+        estimator._validate_params()

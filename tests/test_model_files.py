@@ -248,3 +248,16 @@ def test_other_library_versions_are_warned_about(tmp_path, neural_file):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ModelVersionWarning)
         load_model(neural_file)
+
+
+def test_a_stored_thread_count_starts_no_more_threads_than_cores():
+    import os
+
+    import torch
+
+    from distilkit.estimators.neural.threads import torch_threads
+
+    before = torch.get_num_threads()
+    with torch_threads(4096):
+        assert torch.get_num_threads() <= (os.cpu_count() or 1)
+    assert torch.get_num_threads() == before

@@ -3,13 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+import tiny_models
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import softmax
 from typer.testing import CliRunner
-
-import tiny_models
 
 from distilkit.cli import app
 from distilkit.estimators.distill.teachers import logits_from_outputs, reorder_classes

@@ -46,6 +46,7 @@ MAX_INFLATION = 100
 _MIN_INFLATED = 16 << 20
 #: Objects skops may build from ``schema.json`` (real models: a few hundred to a few thousand).
 MAX_NODES = 200_000
+_NODE_MARKER = b'"__class__"'
 _MAX_MEMBERS = 100_000
 _CHUNK = 1 << 20
 
@@ -186,7 +187,7 @@ def read_model(path, *, max_bytes=MAX_BYTES):
         model = sio.loads(clean.getvalue(), trusted=list(trusted_types()))
     except UntrustedTypesFoundException as exc:
         raise ModelFileError(f"{path}: refused: {first_line(exc)}") from None
-    except ModelFileError as exc:
+    except (ModelFileError, DataError) as exc:  # raised by the checks of our classes' __setstate__
         raise ModelFileError(f"{path}: refused: {exc}") from None
     except RecursionError:
         raise ModelFileError(f"{path}: corrupt model file (nested too deeply)") from None
@@ -329,15 +330,24 @@ def _member_info(path, archive, max_bytes):
     return info
 
 
-def _read_member(path, archive, member):
-    """A member's bytes, read in bounded chunks; a stream longer or shorter than declared is refused."""
-    chunks, size = [], 0
+def _read_member(path, archive, member, *, max_nodes=None):
+    """A member's bytes, read in bounded chunks; a stream longer or shorter than declared is refused.
+
+    With ``max_nodes``, the member is a skops schema, refused as soon as it holds more objects.
+    """
+    chunks, size, nodes, tail = [], 0, 0, b""
     try:
         with archive.open(member) as stream:
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > member.file_size:
                     raise ModelFileError(f"{path}: refused: member {member.filename!r} is larger than declared")
+                if max_nodes is not None:
+                    # The tail of the previous chunk, shorter than the marker, finds a marker cut in two.
+                    nodes += (tail + chunk).count(_NODE_MARKER)
+                    tail = chunk[-len(_NODE_MARKER) + 1:]
+                    if nodes > max_nodes:
+                        raise ModelFileError(f"{path}: refused: more than {max_nodes:,} objects in the model file")
                 chunks.append(chunk)
         if size < member.file_size:
             raise ModelFileError(f"{path}: refused: member {member.filename!r} holds fewer bytes than declared")
@@ -363,11 +373,8 @@ def _checked_members(path, max_bytes):
     with _open_archive(path) as archive:
         limit = min(max_bytes, max(_MIN_INFLATED, MAX_INFLATION * Path(path).stat().st_size))
         info = _distilkit_members(path, archive, limit)
-        members = {name: _read_member(path, archive, member) for name, member in info.items()}
-    nodes = members["schema.json"].count(b'"__class__"')
-    if nodes > MAX_NODES:
-        raise ModelFileError(f"{path}: refused: {nodes:,} objects in the model file (at most {MAX_NODES:,})")
-    return members
+        return {name: _read_member(path, archive, member, max_nodes=MAX_NODES if name == "schema.json" else None)
+                for name, member in info.items()}
 
 
 def _parse_meta(path, members):
@@ -386,14 +393,29 @@ def _parse_meta(path, members):
     for key, kind in expected.items():
         if not isinstance(meta.get(key), kind):
             raise ModelFileError(f"{path}: corrupt model file ({META_MEMBER}: {key!r} is not a {kind.__name__})")
+    def corrupt(what):
+        return ModelFileError(f"{path}: corrupt model file ({META_MEMBER}: {what})")
+
     for key in ("columns", "roles"):
         if meta.get(key) is not None and not isinstance(meta[key], list):
-            raise ModelFileError(f"{path}: corrupt model file ({META_MEMBER}: {key!r} is not a list)")
+            raise corrupt(f"{key!r} is not a list")
+    columns = meta.get("columns") or []
+    if not all(isinstance(column, str) for column in columns) or len(set(columns)) != len(columns):
+        raise corrupt("'columns' is not a list of names, each once")
+    named = []
     for role in meta.get("roles") or []:
         try:
-            ColumnRole.from_dict(role)
+            named.append(ColumnRole.from_dict(role).column)
         except ValueError as exc:
-            raise ModelFileError(f"{path}: corrupt model file ({META_MEMBER}: {exc})") from None
+            raise corrupt(exc) from None
+    twice = sorted({column for column in named if named.count(column) > 1})
+    if twice:
+        raise corrupt(f"the roles name column {twice[0]!r} twice")
+    # Fields that commands read back (the target names a column of the tables evaluate scores).
+    for key in ("target", "data", "teacher", "method"):
+        value = meta["metadata"].get(key)
+        if value is not None and not isinstance(value, str):
+            raise corrupt(f"{key!r} is not a column name" if key == "target" else f"{key!r} is not text")
     return meta
 
 

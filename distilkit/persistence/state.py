@@ -100,7 +100,9 @@ def _check_keys(estimator):
         defined = inspect.getattr_static(cls, key, None)
         if key.startswith("__") or defined is not None:
             raise DataError(f"{name} holds {key!r}, which would replace what its class defines")
-        if not (key.endswith("_") or key.startswith("_") or key in _unfitted_keys(cls)):
+        # Parameters routed to a network (optimizer__weight_decay) are checked by the estimator's __setstate__.
+        routed = key.startswith(tuple(getattr(cls, "persisted_prefixes", ())))
+        if not (key.endswith("_") or key.startswith("_") or routed or key in _unfitted_keys(cls)):
             raise DataError(f"{name} has no parameter or fitted attribute {key!r}")
     missing = sorted(params - set(state))
     if missing:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
+import tiny_models
 from typer.testing import CliRunner
 
-import tiny_models
 from adversarial import hostile_files as hostile
 from distilkit import AnyLossClassifier, save_model
 from distilkit.cli import app
@@ -116,6 +116,8 @@ def model_file_cases():
     }
     for name, (_, fragment) in HOSTILE.items():
         cases[f"hostile: {name}"] = Case("predict {hostile: " + name + "} {ok}", fragment)
+    for name, fragment in hostile.STATE_CASES.items():
+        cases[f"state: {name}"] = Case("predict {state: " + name + "} {ok} -o {out}/p.csv", fragment)
     for name, (_, fragment) in HOSTILE_ENCODERS.items():
         cases[f"encoder: {name}"] = Case("predict {encoder: " + name + "} {reviews} -o {out}/p.csv", fragment)
     return cases
@@ -330,6 +332,14 @@ def table_cases():
         "distill unlabelled rows without a student column": Case(
             "distill {ok} -t label --teacher embeddings:a,b --method kd --unlabeled {two} -o {out}/s.dkm",
             "the unlabelled table has no column 'c', which the student or the teacher reads"),
+        "distill teacher of other classes": Case("distill {ok} -t label --teacher {xy_model} --method kd -f c "
+                                                 "-o {out}/s.dkm", "label(s) 'neg', 'pos' have no teacher class"),
+        "distill teacher head with swapped classes": Case(
+            "distill {ok} -t label --teacher {state: classes swapped against the coefficients} --method kd -f c "
+            "-o {out}/s.dkm", "are not in the sorted order fitting gives them"),
+        "distill teacher listing a column twice": Case(
+            "distill {ok} -t label --teacher {state: distilkit.json: a column listed twice} --method kd -f c "
+            "-o {out}/s.dkm", "the roles name column 'a' twice"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }
@@ -450,6 +460,14 @@ def workspace(tmp_path_factory):
     names["nan_coef"] = _nan_coefficients(tiny, root / "nan_coef.dkm")
     for name, (path, _) in hostile.hostile_files(root, neural).items():
         names[f"hostile: {name}"] = path
+    frame.assign(label=frame.label.map({"neg": "x", "pos": "y"})).to_csv(root / "xy.csv", index=False)
+    names["xy_model"] = root / "xy.dkm"
+    assert runner.invoke(app, ["fit", "logreg", str(root / "xy.csv"), "-t", "label", "-o",
+                               str(names["xy_model"])]).exit_code == 0
+    logreg = root / "logreg.dkm"
+    assert runner.invoke(app, ["fit", "logreg", str(files["ok.csv"]), "-t", "label", "-o", str(logreg)]).exit_code == 0
+    for name, path in hostile.hostile_state_files(root, logreg, network).items():
+        names[f"state: {name}"] = path
     names["reviews"], encoder_model = _encoder_model(root)
     names["other_classifier"] = tiny_models.classifier_folder(root / "other-classifier", ("bad", "good"), steps=0)
     names["three_classifier"] = tiny_models.classifier_folder(root / "three-classifier", ("neg", "meh", "pos"),
@@ -593,7 +611,7 @@ def test_bad_input_is_one_error_line_and_exit_2(name, workspace, tmp_path, no_ne
     before = _listing(inputs)
     fields = {**{key: str(path) for key, path in workspace.items()}, "out": str(out)}
     args = [re.sub(r"\{([^{}]+)\}", lambda m: fields[m.group(1)], token)
-            for token in re.findall(r"\{(?:hostile|encoder): [^}]+\}|\S+", case.args)]
+            for token in re.findall(r"\{(?:hostile|encoder|state): [^}]+\}|\S+", case.args)]
     _reset_peak_rss()
     _, rss_before = _peak_rss_mb()
     result = CliRunner().invoke(app, args, input=case.stdin)
