@@ -1,4 +1,5 @@
 import io
+import os
 
 import joblib
 import numpy as np
@@ -244,3 +245,38 @@ def test_sparse_rows_are_scored_like_dense_ones():
         np.testing.assert_allclose(getattr(head, method)(sp.csr_matrix(X)), getattr(head, method)(X))
     with pytest.raises(TypeError, match="dense data is required"):
         NaiveBayesHead().fit(sp.csr_matrix(X), y)
+
+
+def test_a_head_fits_where_numba_cannot_cache(tmp_path):
+    """A read-only install with an unwritable HOME (a container, a Dask worker as nobody): numba has no folder to
+    cache compiled code in, and must compile in memory instead of refusing.
+
+    As root every folder is writable, so the install is a copy of the package whose kernel's
+    ``__pycache__`` is a file (numba cannot create its cache there) and HOME is under /proc.
+    """
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import distilkit
+
+    copy = tmp_path / "site"
+    shutil.copytree(Path(distilkit.__file__).parent, copy / "distilkit",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "distilkit" / "estimators" / "naive_bayes" / "__pycache__").write_text("not a folder")
+    script = (
+        "import sys\n"
+        # The editable install's finder would import the checkout instead of the copy.
+        "sys.meta_path = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+        f"sys.path.insert(0, {str(copy)!r})\n"
+        "import numpy as np, distilkit\n"
+        f"assert distilkit.__file__.startswith({str(copy)!r}), distilkit.__file__\n"
+        "X = np.random.default_rng(0).normal(size=(50, 3))\n"
+        "print(distilkit.NaiveBayesHead().fit(X, X[:, 0] > 0).score(X, X[:, 0] > 0))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "NUMBA_CACHE_DIR"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**env, "HOME": "/proc/no-home"}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.strip().splitlines()[-1]) > 0.9

@@ -10,7 +10,17 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True, nogil=True)
+def _compiled(function):
+    """``function`` compiled by numba, its machine code cached where numba can write (next to the module or in
+    the user's cache folder), else kept in memory: a read-only install with an unwritable HOME (a container, a
+    Dask worker) has no cache folder, and numba refuses ``cache=True`` there."""
+    try:
+        return numba.njit(cache=True, nogil=True)(function)
+    except RuntimeError:
+        return numba.njit(nogil=True)(function)
+
+
+@_compiled
 def accumulate_moments(X, codes, weights, reference, scale, first, second, low, high):
     """Add each row's weighted deviation from its class's reference row, and its square.
 
