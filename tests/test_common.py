@@ -41,6 +41,7 @@ CHECKED_SETTINGS = {
     "TableColumns": [{}],
     "CategoryStrings": [{}],
     "TextColumn": [{}],
+    "DatetimeFeatures": [{}],
     "SentenceEncoder": [{}],
 }
 

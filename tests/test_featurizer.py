@@ -167,3 +167,74 @@ def test_any_text_column_name_makes_a_valid_pipeline(name):
     frame = pd.DataFrame({name: ["good film", "bad film", "good plot", "bad plot"] * 5, "y": [1, 0, 1, 0] * 5})
     model = make_model(LogisticRegression(), infer_roles(frame, target="y", text=[name])).fit(frame, frame.y)
     assert model.predict(frame).tolist() == frame.y.tolist()
+
+
+def _dated_table(n=240):
+    rng = np.random.default_rng(0)
+    when = pd.date_range("2023-01-01", periods=n, freq="37h")
+    frame = pd.DataFrame({"stamp": when, "day": when.strftime("%Y-%m-%d"), "x": rng.normal(size=n)})
+    # Evening rows are one class: only the hour tells them apart.
+    frame["label"] = np.where(when.hour >= 12, "late", "early")
+    return frame
+
+
+def test_datetime_columns_become_calendar_numbers(tmp_path):
+    from typer.testing import CliRunner
+
+    from distilkit.cli import app
+    from distilkit.persistence import load_model
+
+    frame = _dated_table()
+    roles = {r.column: r for r in infer_roles(frame, target="label")}
+    assert roles["stamp"].role == roles["day"].role == "datetime"
+    assert ", hour," in roles["stamp"].encoding and "hour" not in roles["day"].encoding
+    frame.to_parquet(tmp_path / "t.parquet")
+    frame.assign(stamp=frame.stamp.astype(str)).to_csv(tmp_path / "t.csv", index=False)
+    runner = CliRunner()
+    for table in ("t.parquet", "t.csv"):
+        fitted = runner.invoke(app, ["fit", "logreg", str(tmp_path / table), "-t", "label", "-o",
+                                     str(tmp_path / "m.dkm")])
+        assert fitted.exit_code == 0, fitted.output
+        assert "year, month, day, day of week, hour" in fitted.output
+        model = load_model(tmp_path / "m.dkm")
+        assert model.score(frame, frame.label) > 0.95
+        features = model[1].get_feature_names_out().tolist()
+        assert "datetime__stamp_hour" in features and "datetime__day_weekday" in features
+    bad = frame.assign(day=frame.day.where(frame.index != 5, "next tuesday"))
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    refused = runner.invoke(app, ["predict", str(tmp_path / "m.dkm"), str(tmp_path / "bad.csv"), "-o",
+                                  str(tmp_path / "p.csv")])
+    assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1, refused.output
+    assert "datetime column 'day' holds 'next tuesday'" in refused.output and "not an ISO 8601 date" in refused.output
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_nested_parquet_columns_are_left_out_by_name_and_kind(tmp_path):
+    from typer.testing import CliRunner
+
+    from distilkit.cli import app
+
+    frame = _dated_table(60).drop(columns=["stamp", "day"])
+    frame["vector"] = [[float(i), 1.0] for i in range(60)]
+    frame["meta"] = [{"source": "web", "rank": i} for i in range(60)]
+    frame.to_parquet(tmp_path / "n.parquet")
+    roles = {r.column: r for r in infer_roles(pd.read_parquet(tmp_path / "n.parquet"), target="label")}
+    assert (roles["vector"].role, roles["meta"].role) == ("excluded", "excluded")
+    assert "nested values (list)" in roles["vector"].encoding and "nested values (struct)" in roles["meta"].encoding
+    fitted = CliRunner().invoke(app, ["fit", "nbhead", str(tmp_path / "n.parquet"), "-t", "label", "-o",
+                                      str(tmp_path / "m.dkm")])
+    assert fitted.exit_code == 0 and "nested values (list)" in fitted.output, fitted.output
+    refused = CliRunner().invoke(app, ["fit", "nbhead", str(tmp_path / "n.parquet"), "-t", "label", "-f", "vector",
+                                       "-o", str(tmp_path / "v.dkm")])
+    assert refused.exit_code == 2 and "no feature columns left" in refused.output
+    with pytest.raises(DataError, match="text column 'vector' holds lists"):
+        infer_roles(frame, target="label", text=["vector"])
+
+
+def test_integers_beyond_float64_say_they_lose_digits():
+    frame = pd.DataFrame({"account": [2**70 + 7 * i for i in range(40)], "label": [0, 1] * 20})
+    frame["account"] = frame.account.astype(object)
+    (role,) = [r for r in infer_roles(frame, target="label", features=["account"]) if r.column == "account"]
+    assert role.role == "numeric" and "integers beyond 2**53, read as the nearest float64" in role.encoding
+    wide = pd.DataFrame({"n": np.arange(40, dtype=np.int64) * 2**54, "label": [0, 1] * 20})
+    assert "digits lost" in infer_roles(wide, target="label", features=["n"])[0].encoding

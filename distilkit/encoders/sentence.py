@@ -7,9 +7,18 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from distilkit.encoders.classifier import encode_classifier
-from distilkit.encoders.folders import CLASSIFIER, check_pinned_folder, folder_digest, model_folder
+from distilkit.encoders.folders import (
+    CLASSIFIER,
+    check_pinned_folder,
+    folder_digest,
+    model_folder,
+)
 from distilkit.encoders.onnx import BACKENDS, encode_onnx, onnx_file, split_encoder_id
-from distilkit.encoders.packaged import PACKAGED_ENCODERS, loaded_encoder, packaged_model_path
+from distilkit.encoders.packaged import (
+    PACKAGED_ENCODERS,
+    loaded_encoder,
+    packaged_model_path,
+)
 from distilkit.exceptions import DataError, ModelFileError
 from distilkit.sklearn_compat import Interval
 

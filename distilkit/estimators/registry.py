@@ -33,6 +33,7 @@ TRANSFORMERS = {
     "table": "distilkit.features.table:TableColumns",
     "categories": "distilkit.features.transformers:CategoryStrings",
     "text": "distilkit.features.transformers:TextColumn",
+    "datetimes": "distilkit.features.transformers:DatetimeFeatures",
     "sentence-encoder": "distilkit.encoders.sentence:SentenceEncoder",
 }
 

@@ -11,20 +11,27 @@ from distilkit.features.featurizer import (
 )
 from distilkit.features.roles import (
     INPUT_ROLES,
+    STRING_ROLES,
     ColumnRole,
     infer_roles,
     model_columns,
     summarize_roles,
 )
 from distilkit.features.table import TableColumns, typed_columns
-from distilkit.features.transformers import CategoryStrings, TextColumn
+from distilkit.features.transformers import (
+    CategoryStrings,
+    DatetimeFeatures,
+    TextColumn,
+)
 
 __all__ = [
     "CategoryStrings",
     "ColumnRole",
+    "DatetimeFeatures",
     "ESTIMATOR_STEP",
     "FEATURES_STEP",
     "INPUT_ROLES",
+    "STRING_ROLES",
     "TABLE_STEP",
     "TableColumns",
     "TextColumn",

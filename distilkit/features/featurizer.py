@@ -10,7 +10,9 @@ the second encodes them following their roles (:mod:`distilkit.features.roles`):
   ``max_categories`` categories (rarer ones grouped), missing values as a category of
   their own, and categories unseen at fit encoded as all zeros;
 * text columns: TF-IDF of word 1-2-grams and character 2-5-grams, optionally reduced
-  by truncated SVD.
+  by truncated SVD;
+* datetime columns: year, month, day, day of week, hour (where they have times) and the
+  time as a number, then imputed and scaled as numeric columns are.
 
 So a fitted model takes raw rows: ``model.predict_proba(frame)``.
 """
@@ -22,7 +24,11 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from distilkit.features.roles import model_columns
 from distilkit.features.table import TableColumns
-from distilkit.features.transformers import CategoryStrings, TextColumn
+from distilkit.features.transformers import (
+    CategoryStrings,
+    DatetimeFeatures,
+    TextColumn,
+)
 
 __all__ = ["ESTIMATOR_STEP", "FEATURES_STEP", "TABLE_STEP", "estimator_params", "final_estimator",
            "make_featurizer", "make_model"]
@@ -59,6 +65,10 @@ def make_featurizer(roles, *, sparse_output=False, text_svd=100, max_categories=
     if categorical:
         encoder = OneHotEncoder(handle_unknown="ignore", max_categories=max_categories, sparse_output=sparse_output)
         transformers.append(("categorical", make_pipeline(CategoryStrings(), encoder), categorical))
+    dates = model_columns(roles, "datetime")
+    if dates:
+        transformers.append(("datetime", make_pipeline(DatetimeFeatures(), SimpleImputer(
+            strategy="median", add_indicator=True, keep_empty_features=True), StandardScaler()), dates))
     # Numbered, not named after the column: a step name may not contain "__" and a column may.
     for number, column in enumerate(model_columns(roles, "text")):
         svd = None if sparse_output else text_svd

@@ -2,14 +2,18 @@
 
 Rules close to skrub's ``TableVectorizer``:
 
-* numeric columns are imputed and scaled;
+* numeric columns are imputed and scaled (integers beyond float64's exact range, 2**53,
+  are read as the nearest float64, and the roles say so);
+* datetime columns (datetime64, or strings that are all ISO 8601 dates) become year,
+  month, day, day of week, hour and the time as a number, imputed and scaled;
 * string, boolean and categorical columns are one-hot encoded (at most
   ``max_categories`` categories, rarer ones grouped);
 * text columns (named, or string columns of unique values containing spaces) are
   TF-IDF encoded;
 * columns that identify rows -- unique per row and named like an id, integer row
   numbers, or single-token strings such as uuids -- are excluded, as are columns the
-  user excludes and columns with no values.
+  user excludes, columns with no values and nested columns (Parquet lists and structs),
+  which the roles name as left out.
 
 A role is a :class:`ColumnRole` everywhere in distilkit; only model files hold them as
 dicts (:meth:`ColumnRole.as_dict`, :meth:`ColumnRole.from_dict`).
@@ -18,21 +22,30 @@ dicts (:meth:`ColumnRole.as_dict`, :meth:`ColumnRole.from_dict`).
 import re
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
 
 from distilkit.exceptions import DataError
+from distilkit.features.transformers import as_datetimes
 from distilkit.io.columns import match_columns, preview
 
-__all__ = ["ColumnRole", "INPUT_ROLES", "ROLES", "infer_roles", "model_columns", "summarize_roles"]
+__all__ = ["ColumnRole", "INPUT_ROLES", "ROLES", "STRING_ROLES", "infer_roles", "model_columns", "summarize_roles"]
 
 #: How text columns are encoded (see :func:`make_featurizer`).
 TEXT_ENCODING = "TF-IDF words 1-2 + chars 2-5 (SVD 100 unless the estimator takes sparse input)"
 #: Roles whose columns the featurizer reads.
-INPUT_ROLES = ("numeric", "categorical", "text")
+INPUT_ROLES = ("numeric", "categorical", "text", "datetime")
+#: Input roles whose columns are read from a file as strings whatever they look like (CSV type inference
+#: could make "007" a number in one batch and a string in another).
+STRING_ROLES = ("categorical", "text", "datetime")
 #: Every role a column can have.
 ROLES = (*INPUT_ROLES, "identifier", "excluded", "empty", "target")
 #: The fields of a role, as a model file stores them.
 ROLE_FIELDS = ("column", "role", "dtype", "encoding")
+#: An ISO 8601 date, optionally with a time and an offset (what a datetime column of strings holds).
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?")
+#: Integers beyond this lose digits as float64.
+_EXACT_INTEGERS = 2**53
 _ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid)$|^(index|rownames|row_?(id|num|number)|unnamed: ?0)$|[a-z0-9]Id$",
                       re.IGNORECASE)
 
@@ -95,6 +108,46 @@ def _is_stringlike(values):
         values.dtype, pd.CategoricalDtype)
 
 
+def _nested_kind(values):
+    """``"list"`` or ``"struct"`` for a column of lists or mappings (nested Parquet), else None."""
+    if not pd.api.types.is_object_dtype(values):
+        return None
+    for value in values.dropna().head(1000):
+        if isinstance(value, dict):
+            return "struct"
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return "list"
+    return None
+
+
+def _is_datetime(values):
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return True
+    if not _is_stringlike(values) or isinstance(values.dtype, pd.CategoricalDtype):
+        return False
+    present = values.dropna()
+    if present.empty or not all(isinstance(v, str) and _ISO_DATE.fullmatch(v) for v in present):
+        return False
+    return bool(as_datetimes(present).notna().all())
+
+
+def _large_integers(values):
+    """Whether integers in ``values`` lose digits as float64 (Python ints beyond int64 arrive as objects)."""
+    if pd.api.types.is_integer_dtype(values):
+        present = values.dropna()
+        return not present.empty and int(present.abs().max()) > _EXACT_INTEGERS
+    if pd.api.types.is_object_dtype(values):
+        present = values.dropna()
+        return not present.empty and all(isinstance(v, int) and not isinstance(v, bool) for v in present)
+    return False
+
+
+def _datetime_encoding(values):
+    with_hour = ", hour" if (lambda d: (d != d.dt.normalize()).any())(as_datetimes(values).dropna()) else ""
+    gaps = "median imputation + missing indicator" if values.isna().any() else "median imputation"
+    return f"year, month, day, day of week{with_hour}, time as a number; {gaps}, standardised"
+
+
 def _is_free_text(values):
     present = values.dropna().astype(str)
     return len(present) > 1 and present.nunique() == len(present) and present.str.contains(r"\s").mean() > 0.5
@@ -151,10 +204,21 @@ def infer_roles(frame, *, target=None, features=None, text=(), exclude=(), max_c
             roles.append(ColumnRole(name, "excluded", dtype, "excluded" if name in excluded else "not selected"))
         elif values.isna().all():
             roles.append(ColumnRole(name, "empty", dtype, "no values: left out"))
+        elif nested := _nested_kind(values):
+            if name in text:
+                raise DataError(f"text column {name!r} holds {nested}s (nested values), not texts")
+            roles.append(ColumnRole(name, "excluded", dtype, f"nested values ({nested}): left out; expand them into "
+                                    "one column per value to use them"))
         elif name in text:
             roles.append(ColumnRole(name, "text", dtype, TEXT_ENCODING))
+        elif _is_datetime(values):
+            roles.append(ColumnRole(name, "datetime", dtype, _datetime_encoding(values)))
         elif features is None and _identifies_rows(name, values):
             roles.append(ColumnRole(name, "identifier", dtype, "unique per row: left out"))
+        elif _large_integers(values):
+            gaps = "median imputation + missing indicator" if values.isna().any() else "median imputation"
+            roles.append(ColumnRole(name, "numeric", dtype, f"integers beyond 2**53, read as the nearest float64 "
+                                    f"(digits lost); {gaps}, standardised"))
         elif pd.api.types.is_bool_dtype(values) or (_is_stringlike(values) and not _is_free_text(values)):
             n = values.nunique(dropna=False)
             encoding = f"one-hot ({n} categories)" if n <= max_categories else (

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from distilkit.exceptions import DataError
 from distilkit.features.roles import ColumnRole, model_columns
-from distilkit.features.transformers import columns_input_tags
+from distilkit.features.transformers import as_datetimes, columns_input_tags
 from distilkit.sklearn_compat import _fit_context
 
 __all__ = ["MAX_MAGNITUDE", "TableColumns", "typed_columns"]
@@ -31,7 +31,8 @@ def _row_number(frame, position):
 def typed_columns(frame, roles):
     """The input columns of ``frame`` (its columns with an input role), with the types the featurizer expects.
 
-    Numeric columns must hold numbers (missing values are fine, infinities are not);
+    Numeric columns must hold numbers (missing values are fine, infinities are not),
+    datetime columns datetimes or ISO 8601 strings (read as naive UTC datetimes);
     categorical and text columns are kept as they are (the featurizer turns them into
     strings). Columns the model does not use are dropped.
 
@@ -75,6 +76,15 @@ def typed_columns(frame, roles):
             raise DataError(f"column {name!r} holds {numbers[position]:g} (row {row}), beyond "
                             f"±{MAX_MAGNITUDE:g}: its square overflows, so it cannot be scaled")
         block[name] = values
+    for name in model_columns(roles, "datetime"):
+        values = block[name]
+        parsed = as_datetimes(values)
+        bad = values.notna().to_numpy() & parsed.isna().to_numpy()
+        if bad.any():
+            position = int(np.flatnonzero(bad)[0])
+            raise DataError(f"datetime column {name!r} holds {values.iloc[position]!r} (row "
+                            f"{_row_number(block, position)}), not an ISO 8601 date")
+        block[name] = parsed.to_numpy()
     return block
 
 
@@ -89,7 +99,7 @@ class TableColumns(TransformerMixin, BaseEstimator):
     roles : tuple of ColumnRole, default=()
         The roles of the training table's columns
         (:func:`~distilkit.features.roles.infer_roles`); only columns with an input role
-        (numeric, categorical, text) are read.
+        (numeric, categorical, text, datetime) are read.
 
     Attributes
     ----------
@@ -116,7 +126,7 @@ class TableColumns(TransformerMixin, BaseEstimator):
             raise DataError("TableColumns: roles must be ColumnRole objects (distilkit.features.infer_roles)")
         columns = model_columns(self.roles)
         if not columns:
-            raise DataError("TableColumns: no column has an input role (numeric, categorical or text)")
+            raise DataError("TableColumns: no column has an input role (numeric, categorical, text or datetime)")
         return columns
 
     @_fit_context(prefer_skip_nested_validation=True)

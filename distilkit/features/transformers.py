@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from distilkit.exceptions import DataError
 from distilkit.sklearn_compat import Interval, _fit_context
 
-__all__ = ["CategoryStrings", "TextColumn", "columns_input_tags"]
+__all__ = ["CategoryStrings", "DatetimeFeatures", "TextColumn", "as_datetimes", "columns_input_tags"]
 
 
 def columns_input_tags(tags):
@@ -72,6 +72,93 @@ class CategoryStrings(TransformerMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.input_tags.allow_nan = True
         return tags
+
+
+def as_datetimes(values):
+    """A column as naive UTC datetimes: datetime64 as it is (time zones converted), ISO 8601 strings parsed.
+
+    Values that are not datetimes become NaT; the caller decides whether that is an error.
+
+    Examples
+    --------
+    >>> [str(v) for v in as_datetimes(pd.Series(["2024-03-01", "2024-03-01T12:30:00+01:00", None]))]
+    ['2024-03-01 00:00:00', '2024-03-01 11:30:00', 'NaT']
+    """
+    values = pd.Series(values)
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        text = values.astype(object).where(values.notna(), None)
+        values = pd.to_datetime(text.map(lambda v: v if v is None else str(v)), format="ISO8601", errors="coerce",
+                                utc=True)
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values.astype("datetime64[ns]")
+
+
+class DatetimeFeatures(TransformerMixin, BaseEstimator):
+    """Datetime columns as numbers: year, month, day, day of week, hour, and the time itself.
+
+    What skrub's ``DatetimeEncoder`` gives, for the columns of a table model: per column the
+    year, month, day of the month, day of the week (0 = Monday), the hour when the column
+    has times of day (not only dates), and the time as seconds since 1970 (trends). Missing
+    values stay NaN, for the imputer that follows.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Names of the columns seen during ``fit``, when they were all strings.
+    with_hour_ : ndarray of bool of shape (n_features_in_,)
+        Whether each column had a time of day at fit.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"d": pd.to_datetime(["2024-03-01 08:00", "2024-12-25 17:30"])})
+    >>> step = DatetimeFeatures().fit(frame)
+    >>> step.get_feature_names_out().tolist()
+    ['d_year', 'd_month', 'd_day', 'd_weekday', 'd_hour', 'd_seconds']
+    >>> step.transform(frame)[1, :5].tolist()
+    [2024.0, 12.0, 25.0, 2.0, 17.0]
+    """
+
+    def _columns(self, X, reset):
+        validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset, skip_check_array=True)
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
+        if frame.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {frame.shape[1]} features, but DatetimeFeatures is expecting "
+                             f"{self.n_features_in_} features as input")
+        return [as_datetimes(frame.iloc[:, j]) for j in range(frame.shape[1])]
+
+    def fit(self, X, y=None):
+        """Record the columns and which have a time of day."""
+        columns = self._columns(X, reset=True)
+        self.with_hour_ = np.array([bool((c.dropna() != c.dropna().dt.normalize()).any()) for c in columns])
+        return self
+
+    def transform(self, X):
+        """Year, month, day, day of week, hour (where fitted with one) and seconds since 1970 of each column."""
+        check_is_fitted(self)
+        blocks = []
+        for column, with_hour in zip(self._columns(X, reset=False), self.with_hour_):
+            parts = [column.dt.year, column.dt.month, column.dt.day, column.dt.day_of_week]
+            if with_hour:
+                parts.append(column.dt.hour)
+            seconds = (column - pd.Timestamp(0)).dt.total_seconds()
+            blocks.append(np.column_stack([*(p.to_numpy(dtype=np.float64, na_value=np.nan) for p in parts),
+                                           seconds.to_numpy(dtype=np.float64, na_value=np.nan)]))
+        return np.hstack(blocks) if blocks else np.zeros((len(X), 0))
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        if input_features is None:
+            input_features = getattr(self, "feature_names_in_", [f"x{j}" for j in range(self.n_features_in_)])
+        names = []
+        for name, with_hour in zip(input_features, self.with_hour_):
+            parts = ["year", "month", "day", "weekday", *(["hour"] if with_hour else []), "seconds"]
+            names.extend(f"{name}_{part}" for part in parts)
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        return columns_input_tags(super().__sklearn_tags__())
 
 
 class TextColumn(TransformerMixin, BaseEstimator):

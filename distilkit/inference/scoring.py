@@ -13,6 +13,7 @@ from distilkit.estimators.decision import check_decision, labels_from_proba
 from distilkit.exceptions import DataError, first_line, located
 from distilkit.features import (
     ESTIMATOR_STEP,
+    STRING_ROLES,
     TABLE_STEP,
     TableColumns,
     final_estimator,
@@ -101,8 +102,9 @@ def _probe(model, name):
     import pandas as pd
 
     roles = model[0].roles
-    numeric = set(model_columns(roles, "numeric"))
-    row = pd.DataFrame({column: [0.0 if column in numeric else "a"] for column in model_columns(roles)})
+    value = {**{column: 0.0 for column in model_columns(roles, "numeric")},
+             **{column: "2000-01-01" for column in model_columns(roles, "datetime")}}
+    row = pd.DataFrame({column: [value.get(column, "a")] for column in model_columns(roles)})
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -126,7 +128,7 @@ class ScoringRequest:
     inputs : list of str
         The model's input columns.
     strings : list of str
-        Input columns to read as text whatever they look like (categorical and text).
+        Input columns to read as text whatever they look like (``STRING_ROLES``).
     passthrough : list of str
         Columns copied to the output first (ids).
     proba : bool
@@ -188,7 +190,7 @@ def scoring_request(classes, roles, *, passthrough=(), proba=False, threshold=No
     clash = set(passthrough) & set(output_columns(classes, proba=proba))
     if clash:
         raise DataError(f"id column {sorted(clash)[0]!r} has the name of an output column; rename it")
-    return ScoringRequest(inputs=model_columns(roles), strings=model_columns(roles, ("categorical", "text")),
+    return ScoringRequest(inputs=model_columns(roles), strings=model_columns(roles, STRING_ROLES),
                           passthrough=passthrough, proba=proba, threshold=threshold, pos_label=pos_label)
 
 

@@ -24,7 +24,11 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from distilkit.exceptions import DataError, first_line
-from distilkit.sklearn_compat import InvalidParameterError, LinearClassifierMixin, validate_params
+from distilkit.sklearn_compat import (
+    InvalidParameterError,
+    LinearClassifierMixin,
+    validate_params,
+)
 
 __all__ = ["check_model_state", "estimators_in"]
 

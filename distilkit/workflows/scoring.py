@@ -9,7 +9,7 @@ import pandas as pd
 from distilkit.encoders import model_weight_bytes
 from distilkit.evaluation import evaluate_table
 from distilkit.exceptions import DataError
-from distilkit.features import model_columns
+from distilkit.features import STRING_ROLES, model_columns
 from distilkit.inference import score_batches, score_files, scoring_request
 from distilkit.io import (
     TableSink,
@@ -99,7 +99,7 @@ def evaluate_model(model, data, *, target=None, order=None, threshold=None, pos_
     target = target or meta["metadata"].get("target")
     if target is None:
         raise DataError("the model does not name its target column; give the target")
-    frame, where = read_data(data, strings=model_columns(pipeline[0].roles, ("categorical", "text")))
+    frame, where = read_data(data, strings=model_columns(pipeline[0].roles, STRING_ROLES))
     if target not in frame.columns:
         raise DataError(f"target column {target!r} not found in {where}")
     metrics, details = evaluate_table(pipeline, frame, target, threshold=threshold, pos_label=pos_label, order=order,

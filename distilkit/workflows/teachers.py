@@ -33,7 +33,12 @@ from sklearn.linear_model import LogisticRegression
 from distilkit.encoders import PACKAGED_ENCODERS, SentenceEncoder
 from distilkit.encoders.cache import embed_texts
 from distilkit.encoders.classifier import classifier_head
-from distilkit.encoders.folders import CLASSIFIER, classifier_labels, folder_digest, model_folder
+from distilkit.encoders.folders import (
+    CLASSIFIER,
+    classifier_labels,
+    folder_digest,
+    model_folder,
+)
 from distilkit.encoders.onnx import INT8_ENCODERS, encoder_id
 from distilkit.estimators.distill.teachers import (
     TeacherSignal,

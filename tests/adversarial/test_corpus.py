@@ -340,6 +340,10 @@ def table_cases():
         "distill teacher listing a column twice": Case(
             "distill {ok} -t label --teacher {state: distilkit.json: a column listed twice} --method kd -f c "
             "-o {out}/s.dkm", "the roles name column 'a' twice"),
+        "nested column as text": Case("fit nbhead {nested} -t label --text vector -o {out}/m.dkm",
+                                      "text column 'vector' holds lists (nested values), not texts"),
+        "only a nested column": Case("fit nbhead {nested} -t label -f vector -o {out}/m.dkm",
+                                     "no feature columns left"),
         "distill missing teacher file": Case("distill {ok} -t label --teacher {out}/missing.dkm -o {out}/s.dkm",
                                              "no such model file"),
     }
@@ -400,6 +404,7 @@ def workspace(tmp_path_factory):
     probs.assign(p_neg=probs.p_neg.where(probs.index != 7, 0.9)).to_csv(files["probs_bad_sum.csv"], index=False)
     probs.assign(p_pos=probs.p_pos.where(probs.index != 3)).to_csv(files["probs_nan.csv"], index=False)
     probs.assign(p_pos="high").to_csv(files["probs_text.csv"], index=False)
+    frame.assign(vector=[[float(i), 1.0] for i in range(len(frame))]).to_parquet(root / "nested.parquet")
 
     runner = CliRunner()
     tiny = root / "tiny.dkm"
@@ -411,7 +416,7 @@ def workspace(tmp_path_factory):
                .fit(frame[["a", "b", "c"]].to_numpy(), (frame.label == "pos").astype(int)), neural)
 
     names = {key.split(".")[0]: path for key, path in files.items()}
-    names.update(tiny=tiny, metrics_ok=metrics, data_json=files["data.json"], one_class=files["one.csv"])
+    names.update(nested=root / "nested.parquet", tiny=tiny, metrics_ok=metrics, data_json=files["data.json"], one_class=files["one.csv"])
     names["plain_folder"] = root / "plain-folder"
     names["plain_folder"].mkdir()
     names["hf_folder"] = root / "hf-classifier"
