@@ -43,14 +43,19 @@ DK := $(VENV)/bin/distilkit
 $(DEMO)/labelled.csv: $(VADER_SDIST) examples/vader_few_labels.py | install-text
 	$(PY) examples/vader_few_labels.py --sdist $(VADER_SDIST) --out-dir $(DEMO) --labels 300
 
+# Each step says what it does; distill shows its progress bars (on a terminal) and what it chose.
 demo: install-text $(DEMO)/labelled.csv
 	@for method in kd labels lelp auto; do \
+	  echo "==> demo: distilling the MiniLM teacher into a TF-IDF student, method $$method"; \
 	  $(DK) distill $(DEMO)/labelled.csv --target label --text text --teacher minilm \
 	    --unlabeled $(DEMO)/unlabeled.csv --student tfidf-mlp --method $$method --cache-dir $(DEMO)/cache \
-	    $$( [ $$method = kd ] && echo --save-teacher $(DEMO)/teacher.dkm ) -o $(DEMO)/student-$$method.dkm -q && \
+	    $$( [ $$method = kd ] && echo --save-teacher $(DEMO)/teacher.dkm ) -o $(DEMO)/student-$$method.dkm && \
+	  echo "==> demo: scoring student-$$method on the 2,015 test snippets" && \
 	  $(DK) evaluate $(DEMO)/student-$$method.dkm $(DEMO)/test.csv --name student-$$method \
 	    --json $(DEMO)/student-$$method.json -q || exit 2; done
+	@echo "==> demo: scoring the teacher (MiniLM + its head) on the test snippets"
 	$(DK) evaluate $(DEMO)/teacher.dkm $(DEMO)/test.csv --name teacher-minilm --json $(DEMO)/teacher.json -q
+	@echo "==> demo: the report"
 	$(DK) report $(DEMO)/teacher.json $(DEMO)/student-labels.json $(DEMO)/student-kd.json \
 	  $(DEMO)/student-lelp.json $(DEMO)/student-auto.json --html $(DEMO)/report.html
 	@command -v chromium >/dev/null && $(PY) examples/screenshot_report.py $(DEMO)/report.html \

@@ -65,6 +65,12 @@ def test_fit_evaluate_predict_report(tmp_path, digits_files, fitted):
     page = (tmp_path / "r.html").read_text()
     assert "<table class='metrics'>" in page and "data:image/svg+xml;base64," in page
     assert "reliability diagram" in page and "Confusion matrices" in page and "ROC curve" not in page
+    # Dots for the metrics read first only (digits is balanced: balanced accuracy would copy accuracy).
+    import re
+
+    assert re.findall(r'alt="([^"]+) per run"', page) == ["accuracy", "log_loss", "ece", "rows/s"]
+    quiet = run("report", tmp_path / "nb.json", tmp_path / "lr.json", "-q")
+    assert quiet.exit_code == 0 and quiet.output == ""
 
 
 def test_predict_streams_parquet_in_batches(tmp_path, digits_files, fitted, digits_frame):
@@ -602,3 +608,14 @@ def test_a_bug_is_an_internal_error_exit_1_with_the_traceback_on_request(tmp_pat
     bad = run(*([debug] if debug == "--debug" else []), "fit", "nbhead", tmp_path / "missing.csv", "-t", "label",
               "-o", tmp_path / "m.dkm", "-q")
     assert bad.exit_code == 2 and bad.output.strip().splitlines()[-1].startswith("error: "), bad.output
+
+
+def test_help_paragraphs_are_reflowed_not_cut_at_the_docstring_breaks():
+    from distilkit.cli.app import reflowed
+
+    assert reflowed("""One line.
+
+        A paragraph written over
+        two lines.""") == "One line.\n\nA paragraph written over two lines."
+    wide = CliRunner().invoke(app, ["distill", "--help"], terminal_width=250, env={"COLUMNS": "250"})
+    assert "the teacher's logits and embeddings give the targets: Hinton KD" in wide.output

@@ -3,6 +3,7 @@
 Commands import the library inside their body, so ``--help`` answers at once.
 """
 
+import inspect
 import warnings
 from typing import Annotated
 
@@ -51,5 +52,14 @@ def _root(
     signal.signal(signal.SIGTERM, on_terminate)
 
 
+def reflowed(text):
+    """``text`` with each paragraph's hard line breaks joined: rich wraps lines to the terminal itself, and a
+    docstring's breaks would cut sentences in the middle of a line."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in paragraph.splitlines()) for paragraph in paragraphs)
+
+
 for module in (fit, distill, evaluate, predict, catalog, report):
     module.register(app)
+for command in app.registered_commands:
+    command.help = reflowed(command.help or inspect.getdoc(command.callback) or "")

@@ -7,7 +7,7 @@ import typer
 from rich.markup import escape
 
 from distilkit.cli.errors import command_errors
-from distilkit.cli.options import check_outputs, write_json
+from distilkit.cli.options import Quiet, check_outputs, write_json
 from distilkit.cli.render import comparison_table, console
 
 
@@ -20,6 +20,7 @@ def report(
     json_out: Annotated[
         Optional[str], typer.Option("--json", help="Write the comparison as JSON to this file ('-' for stdout).")
     ] = None,
+    quiet: Quiet = False,
 ):
     """Compare evaluation results side by side (best value per metric highlighted)."""
     from distilkit.evaluation import LOWER_IS_BETTER
@@ -28,7 +29,8 @@ def report(
 
     check_outputs(json_out, html, inputs=metrics)
     comparison = compare_runs(metrics)
-    console.print(comparison_table(comparison.labels, comparison.rows, LOWER_IS_BETTER))
+    if not quiet:
+        console.print(comparison_table(comparison.labels, comparison.rows, LOWER_IS_BETTER))
     if len(comparison.groups) > 1:
         console.print("[yellow]warning:[/] these runs were evaluated on different data: " + escape("; ".join(
             f"{', '.join(comparison.labels[i] for i in members)} on {description}"
@@ -37,7 +39,8 @@ def report(
         write_json(comparison.as_dict(), json_out)
     if html is not None:
         write_text(comparison.html(), html)
-        console.print(f"wrote {escape(str(html))}", highlight=False)
+        if not quiet:
+            console.print(f"wrote {escape(str(html))}", highlight=False)
 
 
 def register(app):

@@ -197,12 +197,29 @@ def _section(title, figures, *, note=None, wide=True):
     return f"<h2>{html.escape(title)}</h2>{paragraph}<div class='grid{' wide' if wide else ''}'>{figures}</div>"
 
 
+#: The metrics drawn as dots, in this order (the table holds them all): quality, calibration, the ordinal
+#: task's own scores, speed. Balanced accuracy only where it tells something accuracy does not.
+HEADLINE_METRICS = ("accuracy", "balanced_accuracy", "log_loss", "ece", "rare_brier", "rps", "rows/s")
+#: Balanced accuracy within this of accuracy for every run (a balanced task) is not drawn twice.
+_NEAR_COPY = 0.01
+
+
+def _headline(rows):
+    by_metric = {metric: (metric, values, best) for metric, values, best in rows}
+    if "accuracy" in by_metric and "balanced_accuracy" in by_metric:
+        pairs = zip(by_metric["accuracy"][1], by_metric["balanced_accuracy"][1])
+        numbers = [(a, b) for a, b in pairs if all(isinstance(v, (int, float)) for v in (a, b))]
+        if all(abs(a - b) <= _NEAR_COPY for a, b in numbers):
+            del by_metric["balanced_accuracy"]
+    return [by_metric[metric] for metric in HEADLINE_METRICS if metric in by_metric]
+
+
 def render_html(records, title="distilkit report"):
     """A self-contained HTML page comparing evaluation records (see :func:`distilkit.report.records.load_records`).
 
     The page holds: the metrics table (best marked, ties alike, lower-is-better marked),
-    a warning when the runs were scored on different rows, a dot plot per metric on a
-    zoomed axis, accuracy against speed and size when the runs report them (teacher
+    a warning when the runs were scored on different rows, a dot plot per headline metric
+    (``HEADLINE_METRICS``) on a zoomed axis, accuracy against speed and size when the runs report them (teacher
     against students), ROC and precision-recall curves (binary runs), a reliability
     diagram, the positive class's calibration curve (binary runs) and a confusion matrix
     per run.
@@ -210,9 +227,10 @@ def render_html(records, title="distilkit report"):
     plt = _pyplot()
     labels = run_labels(records)
     table, rows = _metrics_table(records, labels)
-    dots = "".join(_metric_plot(plt, metric, values, labels, best) for metric, values, best in rows
+    dots = "".join(_metric_plot(plt, metric, values, labels, best) for metric, values, best in _headline(rows)
                    if sum(isinstance(v, (int, float)) and math.isfinite(v) for v in values) >= 1)
     sections = [f"<h1>{html.escape(title)}</h1>", _data_warning(records, labels), "<h2>Metrics</h2>", table,
+                "<p class=note>Dots for the metrics read first; every metric is in the table.</p>",
                 f"<div class=grid>{dots}</div>"]
     costly = [i for i, r in enumerate(records) if all(
         isinstance(r["metrics"].get(m), (int, float)) and r["metrics"][m] > 0 for m in ("rows/s", "model MB"))
@@ -258,4 +276,4 @@ def render_html(records, title="distilkit report"):
             f"<body><main>{''.join(sections)}</main></body></html>\n")
 
 
-__all__ = ["PALETTE", "render_html"]
+__all__ = ["HEADLINE_METRICS", "PALETTE", "render_html"]
