@@ -34,6 +34,7 @@ TRANSFORMERS = {
     "categories": "distilkit.features.transformers:CategoryStrings",
     "text": "distilkit.features.transformers:TextColumn",
     "datetimes": "distilkit.features.transformers:DatetimeFeatures",
+    "tokens": "distilkit.features.tokens:TokenBag",
     "sentence-encoder": "distilkit.encoders.sentence:SentenceEncoder",
 }
 

@@ -2,22 +2,28 @@
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from distilkit.encoders import BACKENDS
+from distilkit.encoders.static import static_vectors
 from distilkit.estimators.distill.selection import (
     DEFAULT_CANDIDATES,
     cross_validate_candidates,
 )
 from distilkit.exceptions import DataError
-from distilkit.features import estimator_params, make_model, model_columns
+from distilkit.features import estimator_params, model_columns
 from distilkit.persistence import save_model
 from distilkit.progress import progress_phase
 from distilkit.workflows.tables import default_seed, on_dask, patterns, read_data
 from distilkit.workflows.teachers import (
     METHODS,
+    STATIC_DIMS,
     check_savable_teacher,
     make_distiller,
     resolve_teacher,
+    static_encoder,
+    static_roles,
+    student_model,
     teacher_model,
     training_rows,
 )
@@ -107,8 +113,11 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
         linear model teaches by every method, any classifier with ``predict_proba`` by
         KD). The teacher's columns are never student features.
     method : {"lelp", "kd", "labels", "kmeans", "random", "auto"}, default="lelp"
-    student : {"mlp", "linear", "tfidf-mlp", "tfidf-linear"}, default="mlp"
-        One hidden layer of 128, or linear; ``tfidf-`` students read the raw ``text`` column.
+    student : {"mlp", "linear", "tfidf-mlp", "tfidf-linear", "static"}, default="mlp"
+        One hidden layer of 128, or linear; ``tfidf-`` students read the raw ``text`` column;
+        ``static`` reads only the ``text`` column, as the mean of token vectors distilled
+        from the teacher's encoder (the packaged MiniLM when the teacher has none; cached in
+        ``cache_dir``), fine-tuned with its head by the same method.
     text : str, default=None
         The text column (embedded by an encoder teacher, read by the student).
     unlabeled : str, path-like or pandas.DataFrame, default=None
@@ -163,8 +172,16 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
                                               unlabeled=extra, student=student,
                                               teacher_embeddings=teacher_embeddings)
     n_labelled = int(labelled.sum())
-    pipeline = make_model(model, roles, random_state=seed)
     start = time.perf_counter()
+    static = None
+    if student == "static":
+        encoder = static_encoder(teacher)
+        with progress_phase(f"static token vectors of {Path(encoder).name}"):
+            static = static_vectors(encoder, dims=STATIC_DIMS, cache_dir=cache_dir)
+        roles = static_roles(roles, text, encoder)
+        model = make_distiller("lelp" if method == "auto" else method, student, {"random_state": seed, **params},
+                               embedding_dim=static.vectors.shape[1])
+    pipeline = student_model(model, roles, student=student, tokenizer=static and static.tokenizer, random_state=seed)
     teacher_params, kept = {}, None
     if method != "labels":
         with on_dask(dask) as client, progress_phase(f"teacher {teacher}"):
@@ -176,10 +193,12 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
         if keep_teacher:
             kept = teacher_model(teacher, signal, frame, text=text, backend=teacher_backend)
         teacher_params = estimator_params(signal.fit_params())
+    if static is not None:
+        teacher_params.update(estimator_params({"student_embedding": static.vectors}))
     candidates = chosen = None
     if method == "auto":
         pipeline, candidates, chosen = _choose_method(student, params, roles, seed, frame, y, labelled,
-                                                      teacher_params)
+                                                      teacher_params, static)
         method = f"auto: {chosen}"
     with progress_phase(f"distilling ({method}) into a {student} student on {len(y):,} rows"):
         pipeline.fit(frame, y, **teacher_params)
@@ -198,14 +217,15 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
     return DistillResult(pipeline, roles, metadata, method, candidates, chosen, kept, teacher_metadata, summary)
 
 
-def _choose_method(student, params, roles, seed, frame, y, labelled, teacher_params):
+def _choose_method(student, params, roles, seed, frame, y, labelled, teacher_params, static):
     """``method="auto"``: cross-validate the candidates; the best one's unfitted student, the table, its name."""
 
     def make_student(candidate):
         # The seed the result reports, for every candidate and the refit alike.
-        return make_model(make_distiller(candidate.method, student,
-                                         {"random_state": seed, **params, **candidate.params}),
-                          roles, random_state=seed)
+        width = {} if static is None else {"embedding_dim": static.vectors.shape[1]}
+        return student_model(make_distiller(candidate.method, student,
+                                            {"random_state": seed, **params, **candidate.params}, **width),
+                             roles, student=student, tokenizer=static and static.tokenizer, random_state=seed)
 
     with progress_phase(f"choosing among {len(DEFAULT_CANDIDATES)} methods by 3-fold CV on the labelled rows"):
         rows, best = cross_validate_candidates(make_student, DEFAULT_CANDIDATES, frame, y, labelled, teacher_params,

@@ -52,6 +52,7 @@ from distilkit.exceptions import DataError, located
 from distilkit.features import (
     ESTIMATOR_STEP,
     FEATURES_STEP,
+    INPUT_ROLES,
     TABLE_STEP,
     ColumnRole,
     TableColumns,
@@ -62,8 +63,9 @@ from distilkit.inference.scoring import table_model
 from distilkit.io import feature_matrix, match_columns, target_vector
 from distilkit.persistence import model_roles, read_model
 
-__all__ = ["METHODS", "OUTPUT_KINDS", "STUDENTS", "check_savable_teacher", "make_distiller", "output_columns",
-           "resolve_teacher", "teacher_columns", "teacher_model", "training_rows"]
+__all__ = ["METHODS", "OUTPUT_KINDS", "STATIC_DIMS", "STUDENTS", "check_savable_teacher", "make_distiller",
+           "output_columns", "resolve_teacher", "static_encoder", "static_roles", "student_model", "teacher_columns",
+           "teacher_model", "training_rows"]
 #: Teacher specs whose class outputs are columns of the table (``probs:<columns>``, ``logits:<columns>``).
 OUTPUT_KINDS = ("probs", "logits")
 
@@ -73,19 +75,66 @@ OUTPUT_KINDS = ("probs", "logits")
 METHODS = {"lelp": ("lelp", {}), "kd": ("kd", {}), "labels": ("kd", {"alpha": 1.0}),
            "kmeans": ("lelp", {"subclasses": "kmeans"}), "random": ("lelp", {"subclasses": "random"})}
 #: ``--student`` -> hidden layers of the student network. The ``tfidf-`` names say that the
-#: student reads the raw text column (TF-IDF word and character n-grams) and need one.
-STUDENTS = {"mlp": (128,), "linear": (), "tfidf-mlp": (128,), "tfidf-linear": ()}
+#: student reads the raw text column (TF-IDF word and character n-grams) and need one;
+#: ``static`` reads it as token vectors distilled from an encoder (:mod:`distilkit.encoders.static`),
+#: mean-pooled and fine-tuned with the head.
+STUDENTS = {"mlp": (128,), "linear": (), "tfidf-mlp": (128,), "tfidf-linear": (), "static": (128,)}
+#: The static student's token vectors: dimensions kept by PCA.
+STATIC_DIMS = 256
 
 
-def make_distiller(method, student, params=None):
-    """The distiller for a method (``METHODS``) and student (``STUDENTS``) with ``params`` applied."""
+def make_distiller(method, student, params=None, *, embedding_dim=STATIC_DIMS):
+    """The distiller for a method (``METHODS``) and student (``STUDENTS``) with ``params`` applied.
+
+    A static student's first layer is ``embedding_dim`` wide (its token vectors' width).
+    """
     if method not in METHODS:
         raise DataError(f"unknown method {method!r} (choose from: {', '.join([*METHODS, 'auto'])})")
     if student not in STUDENTS:
         raise DataError(f"unknown student {student!r} (choose from: {', '.join(STUDENTS)})")
     name, fixed = METHODS[method]
     estimator = make_estimator(name, params)
+    if student == "static":
+        # Token weights are sparse (no centring), and the first layer holds the token vectors.
+        fixed = {**fixed, "embedding_dim": embedding_dim, "standardize": False}
     return estimator.set_params(hidden_layer_sizes=STUDENTS[student], **fixed)
+
+
+def static_encoder(teacher):
+    """The encoder whose token vectors a static student starts from: the teacher's, else the packaged MiniLM."""
+    if teacher in PACKAGED_ENCODERS:
+        return teacher
+    if is_folder_teacher(teacher) and model_folder(teacher)[1] != CLASSIFIER:
+        return str(model_folder(teacher)[0])
+    return "minilm"
+
+
+def static_roles(roles, text, encoder):
+    """The roles of a static student: its text column only, read as token vectors of ``encoder``."""
+    def described(role):
+        if role.column == text:
+            return ColumnRole(role.column, "text", role.dtype, f"{Path(encoder).name} static token vectors "
+                              f"({STATIC_DIMS}-d, mean-pooled), fine-tuned with the student")
+        if role.role in INPUT_ROLES:
+            return ColumnRole(role.column, "excluded", role.dtype, "the static student reads the text only")
+        return role
+
+    return [described(role) for role in roles]
+
+
+def student_model(estimator, roles, *, student, tokenizer=None, random_state=None):
+    """The table model of a student: the featurizer of ``roles`` (a static student: the text's tokens) and it."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    from distilkit.features import make_model
+    from distilkit.features.tokens import TokenBag
+
+    if student != "static":
+        return make_model(estimator, roles, random_state=random_state)
+    (text,) = model_columns(roles, "text")
+    features = ColumnTransformer([("tokens", TokenBag(tokenizer), text)], sparse_threshold=1.0)
+    return Pipeline([(TABLE_STEP, TableColumns(tuple(roles))), (FEATURES_STEP, features), (ESTIMATOR_STEP, estimator)])
 
 
 def _patterns(text):
@@ -207,7 +256,7 @@ def training_rows(frame, target, *, teacher, text=None, features=None, exclude=(
         Labels; unlabelled rows are ``-1`` (numeric labels) or ``None``.
     labelled : ndarray of bool of shape (n_rows,)
     """
-    if text is None and student is not None and student.startswith("tfidf-"):
+    if text is None and student is not None and (student.startswith("tfidf-") or student == "static"):
         raise DataError(f"student {student!r} reads a text column, and none is named (text)")
     y = target_vector(frame, target, min_classes=2)
     n_labelled = len(y)

@@ -46,6 +46,12 @@ _STUDENT_PARAMETERS = """    teacher : estimator, default=None
         LELP paper's setting), ``1`` trains on labels only (the teacher is not used).
     hidden_layer_sizes : tuple of int, default=(128,)
         Hidden ReLU layers of the student; ``()`` is a linear student.
+    embedding_dim : int or None, default=None
+        A first layer of this width without bias or activation: one vector per input
+        feature, so a row of token weights (:class:`~distilkit.features.tokens.TokenBag`)
+        becomes the mean of its tokens' vectors -- a static embedding, trained with the
+        rest (initialised from ``student_embedding`` when ``fit`` gets one). None: no
+        such layer.
     max_epochs : int, default=30
         Passes over the training rows.
     lr : float, default=1e-3
@@ -78,7 +84,10 @@ _FIT_PARAMETERS = """        X : array-like of shape (n_samples, n_features)
             The teacher's linear head; with ``teacher_embeddings`` it gives the logits.
         teacher_X : array-like, default=None
             The ``teacher`` estimator's input rows when it differs from ``X`` (e.g. the
-            texts while the student sees TF-IDF features)."""
+            texts while the student sees TF-IDF features).
+        student_embedding : array-like of shape (n_features, embedding_dim), default=None
+            Initial vectors of the ``embedding_dim`` layer (e.g. token vectors distilled
+            from the teacher's encoder, :mod:`distilkit.encoders.static`); default: random."""
 
 
 class _Distiller(NeuralClassifierBase):
@@ -92,6 +101,7 @@ class _Distiller(NeuralClassifierBase):
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "hidden_layer_sizes": [tuple, list],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -101,13 +111,14 @@ class _Distiller(NeuralClassifierBase):
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, *, teacher=None, temperature=1.0, alpha=0.0, hidden_layer_sizes=(128,), max_epochs=30,
-                 lr=1e-3, batch_size=128, optimizer="adam", standardize=True, random_state=None, n_threads=1,
-                 **routed_params):
+    def __init__(self, *, teacher=None, temperature=1.0, alpha=0.0, hidden_layer_sizes=(128,), embedding_dim=None,
+                 max_epochs=30, lr=1e-3, batch_size=128, optimizer="adam", standardize=True, random_state=None,
+                 n_threads=1, **routed_params):
         self.teacher = teacher
         self.temperature = temperature
         self.alpha = alpha
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.embedding_dim = embedding_dim
         self.max_epochs = max_epochs
         self.lr = lr
         self.batch_size = batch_size
@@ -120,8 +131,9 @@ class _Distiller(NeuralClassifierBase):
     def _labels(self, X, y):
         """Validated ``X`` and the label array with its labelled-row mask."""
         if y is None:
-            return validate_data(self, X, dtype=[np.float32, np.float64]), None, np.zeros(len(X), dtype=bool)
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
+            X = validate_data(self, X, dtype=[np.float32, np.float64], accept_sparse="csr")
+            return X, None, np.zeros(X.shape[0], dtype=bool)
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], accept_sparse="csr")
         if y.dtype.kind in "iuf":
             labelled = y != -1
         else:
@@ -189,7 +201,8 @@ class _Distiller(NeuralClassifierBase):
 
     @Substitution(fit_parameters=_FIT_PARAMETERS)
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None, *, teacher_logits=None, teacher_embeddings=None, teacher_head=None, teacher_X=None):
+    def fit(self, X, y=None, *, teacher_logits=None, teacher_embeddings=None, teacher_head=None, teacher_X=None,
+            student_embedding=None):
         """Distil the teacher into the student.
 
         Parameters
@@ -200,17 +213,20 @@ class _Distiller(NeuralClassifierBase):
         -------
         self : object
         """
-        return self._fit_student(X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X)
+        return self._fit_student(X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X,
+                                 student_embedding)
 
-    def _fit_student(self, X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X, **target_options):
+    def _fit_student(self, X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X, student_embedding,
+                     **target_options):
         self._check_routed_params()
         X, y, labelled = self._labels(X, y)
+        self._initial_embedding = self._checked_embedding(student_embedding, X.shape[1])
         if self.alpha > 0 and not labelled.any():
             raise DataError(f"{type(self).__name__} with alpha={self.alpha} requires y to be passed, but the target "
                              "y is None (or every label is -1)")
         signal = None
         if self.alpha < 1:
-            signal = self._teacher_signal(len(X), y, labelled, X, teacher_logits, teacher_embeddings,
+            signal = self._teacher_signal(X.shape[0], y, labelled, X, teacher_logits, teacher_embeddings,
                                           teacher_head, teacher_X)
         self.classes_ = self._classes(y, labelled, signal)
         if len(self.classes_) < 2:
@@ -221,18 +237,32 @@ class _Distiller(NeuralClassifierBase):
         if signal is not None and signal.logits.shape[1] != len(self.classes_):
             raise DataError(f"the teacher scores {signal.logits.shape[1]} classes but the labels have "
                              f"{len(self.classes_)}")
-        codes = np.full(len(X), -1, dtype=np.int64)
+        codes = np.full(X.shape[0], -1, dtype=np.int64)
         if labelled.any():
             index = {label: code for code, label in enumerate(self.classes_.tolist())}
             codes[labelled] = [index[label] for label in y[labelled].tolist()]
         n_outputs = len(self.classes_) * self._n_subclasses()
-        soft = np.zeros((len(X), n_outputs)) if signal is None else self._soft_targets(signal, codes,
+        soft = np.zeros((X.shape[0], n_outputs)) if signal is None else self._soft_targets(signal, codes,
                                                                                         **target_options)
         targets = np.column_stack([soft, codes]).astype(np.float32)
         if self.alpha == 1:
             # Trained on labels only, unlabelled rows would only make empty batches.
             X, codes, targets = X[labelled], codes[labelled], targets[labelled]
-        return self._train_net(X, codes, targets)
+        try:
+            return self._train_net(X, codes, targets)
+        finally:
+            del self._initial_embedding
+
+    def _checked_embedding(self, embedding, n_features):
+        if embedding is None:
+            return None
+        embedding = np.asarray(embedding, dtype=np.float32)
+        if self.embedding_dim is None or embedding.shape != (n_features, self.embedding_dim):
+            raise DataError(f"student_embedding must have shape (n_features, embedding_dim) = ({n_features}, "
+                            f"{self.embedding_dim}); got {embedding.shape}")
+        if not np.isfinite(embedding).all():
+            raise DataError("student_embedding holds NaN or infinite values")
+        return embedding
 
     def train_batch_rows(self, n_samples):
         """Rows per training mini-batch (``batch_size``)."""
@@ -253,11 +283,13 @@ class _Distiller(NeuralClassifierBase):
             module__n_features=n_features,
             module__n_outputs=n_classes * n_subclasses,
             module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            module__embedding_dim=self.embedding_dim,
             criterion=DistillationLoss,
             criterion__n_subclasses=n_subclasses,
             criterion__temperature=self.temperature,
             criterion__alpha=self.alpha,
             predict_nonlinearity=partial(class_proba_from_subclasses, n_subclasses=n_subclasses),
+            initial_embedding=getattr(self, "_initial_embedding", None),
         )
 
 
@@ -382,8 +414,8 @@ class LELPDistiller(_Distiller):
 
     def __init__(self, n_subclasses=4, *, subclass_temperature=1.0, null_space=True, rotate=True, center=True,
                  scale_coordinates=True, group_by="label", subclasses="principal", teacher=None, temperature=1.0,
-                 alpha=0.0, hidden_layer_sizes=(128,), max_epochs=30, lr=1e-3, batch_size=128, optimizer="adam",
-                 standardize=True, random_state=None, n_threads=1, **routed_params):
+                 alpha=0.0, hidden_layer_sizes=(128,), embedding_dim=None, max_epochs=30, lr=1e-3, batch_size=128,
+                 optimizer="adam", standardize=True, random_state=None, n_threads=1, **routed_params):
         self.n_subclasses = n_subclasses
         self.subclasses = subclasses
         self.subclass_temperature = subclass_temperature
@@ -393,13 +425,13 @@ class LELPDistiller(_Distiller):
         self.scale_coordinates = scale_coordinates
         self.group_by = group_by
         super().__init__(teacher=teacher, temperature=temperature, alpha=alpha, hidden_layer_sizes=hidden_layer_sizes,
-                         max_epochs=max_epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
+                         embedding_dim=embedding_dim, max_epochs=max_epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
                          standardize=standardize, random_state=random_state, n_threads=n_threads, **routed_params)
 
     @Substitution(fit_parameters=_FIT_PARAMETERS)
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, *, teacher_logits=None, teacher_embeddings=None, teacher_head=None, teacher_X=None,
-            subclass_coordinates=None):
+            student_embedding=None, subclass_coordinates=None):
         """Distil the teacher into the student.
 
         Parameters
@@ -414,7 +446,7 @@ class LELPDistiller(_Distiller):
         self : object
         """
         return self._fit_student(X, y, teacher_logits, teacher_embeddings, teacher_head, teacher_X,
-                                 subclass_coordinates=subclass_coordinates)
+                                 student_embedding, subclass_coordinates=subclass_coordinates)
 
     def _n_subclasses(self):
         return self.n_subclasses

@@ -16,6 +16,7 @@ skorch's double-underscore routing is kept: keyword arguments starting with
 from numbers import Integral
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -105,6 +106,9 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         """
         self._check_hyperparameters()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if self.standardize and sparse.issparse(X):
+            raise DataError(f"{type(self).__name__}: standardize=True centres the features, which sparse input "
+                            "cannot keep: use standardize=False")
         if self.standardize:
             # Constant features are centred but not scaled (the ordinal models' rule too).
             self.feature_mean_, self.feature_scale_ = standardization(X)
@@ -170,8 +174,9 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         )
 
     def _network_input(self, X):
-        """float32 rows for the network, standardised with the training statistics if asked."""
-        if self.standardize:
+        """float32 rows for the network (sparse ones stay sparse), standardised with the training statistics if
+        asked."""
+        if self.standardize and not sparse.issparse(X):
             return ((X - self.feature_mean_) / self.feature_scale_).astype(np.float32)
         return X.astype(np.float32)
 
@@ -188,7 +193,8 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             float64, columns in the order of ``classes_``, rows summing to 1.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64],
+                          accept_sparse="csr" if not self.standardize else False)
         import torch
 
         # fork_rng: a DataLoader iterator draws its seed from torch's global RNG, even unshuffled.

@@ -43,11 +43,21 @@ class AnyLossNetwork(nn.Module):
 
 
 class StudentMLP(nn.Module):
-    """ReLU MLP (``()`` = linear) with ``n_outputs`` logits."""
+    """ReLU MLP (``()`` = linear) with ``n_outputs`` logits, optionally after a static embedding.
 
-    def __init__(self, n_features, n_outputs, hidden_layer_sizes=(128,)):
+    With ``embedding_dim``, the first layer is a ``(n_features, embedding_dim)`` matrix with
+    no bias or activation: a row of token weights becomes the weighted mean of its tokens'
+    vectors. Sparse batches go through it as a sparse product (cost per token, not per
+    vocabulary entry).
+    """
+
+    def __init__(self, n_features, n_outputs, hidden_layer_sizes=(128,), embedding_dim=None):
         super().__init__()
         layers, width = [], n_features
+        self.embedding = None
+        if embedding_dim is not None:
+            self.embedding = nn.Parameter(torch.randn(n_features, embedding_dim) / n_features ** 0.5)
+            width = embedding_dim
         for size in hidden_layer_sizes:
             layers += [nn.Linear(width, size), nn.ReLU()]
             width = size
@@ -55,4 +65,8 @@ class StudentMLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, X):
+        if self.embedding is not None:
+            X = torch.sparse.mm(X, self.embedding) if X.is_sparse else X @ self.embedding
+        elif X.is_sparse:
+            X = X.to_dense()
         return self.layers(X)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+from scipy import sparse
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch.utils.data import Dataset
@@ -26,16 +27,41 @@ class TensorBatchDataset(Dataset):
     """
 
     def __init__(self, X, y=None):
+        # A sparse matrix stays scipy CSR (rows are sliced per batch); dense arrays become one tensor.
         # Writable arrays: torch cannot wrap read-only memory (e.g. memmapped inputs).
-        self.X = torch.from_numpy(np.require(X, dtype=np.float32, requirements="W"))
+        if sparse.issparse(X):
+            X = X.astype(np.float32).tocsr()
+            # Canonical (sorted, no duplicates): the batches' COO tensors are then coalesced, as they claim.
+            X.sum_duplicates()
+        self.X = X if sparse.issparse(X) else torch.from_numpy(np.require(X, dtype=np.float32, requirements="W"))
         self.y = None if y is None else torch.from_numpy(np.require(y, requirements="W"))
 
     def __len__(self):
-        return len(self.X)
+        return self.X.shape[0]
 
     def __getitem__(self, index):
         index = torch.as_tensor(index)
-        return self.X[index], (torch.zeros(len(index)) if self.y is None else self.y[index])
+        rows = self.X[index.numpy()] if sparse.issparse(self.X) else self.X[index]
+        if sparse.issparse(rows):
+            rows = rows.tocoo()
+            indices = torch.from_numpy(np.vstack([rows.row, rows.col]).astype(np.int64))
+            rows = torch.sparse_coo_tensor(indices, torch.from_numpy(rows.data), rows.shape, is_coalesced=True,
+                                           check_invariants=False)
+        return rows, (torch.zeros(len(index)) if self.y is None else self.y[index])
+
+
+class InitialEmbedding(Callback):
+    """Copies given vectors into the module's ``embedding`` when training begins (after skorch initialises it)."""
+
+    def __init__(self, vectors):
+        self.vectors = vectors
+
+    def on_train_begin(self, net, **kwargs):
+        if self.vectors is not None:
+            with torch.no_grad():
+                net.module_.embedding.copy_(torch.from_numpy(self.vectors))
+            # Kept no longer than needed: the estimator holds its net in memory.
+            self.vectors = None
 
 
 class IndexBatchedNet(NeuralNet):
@@ -47,12 +73,14 @@ class IndexBatchedNet(NeuralNet):
     than once per row, and nothing is collated.
     """
 
-    def __init__(self, *args, dataset=TensorBatchDataset, **kwargs):
+    def __init__(self, *args, dataset=TensorBatchDataset, initial_embedding=None, **kwargs):
         super().__init__(*args, dataset=dataset, **kwargs)
+        self.initial_embedding = initial_embedding
 
     @property
     def _default_callbacks(self):
-        return [*super()._default_callbacks, ("distilkit_progress", EpochProgress)]
+        return [*super()._default_callbacks, ("distilkit_progress", EpochProgress),
+                ("distilkit_embedding", InitialEmbedding(self.initial_embedding))]
 
     def get_iterator(self, dataset, training=False):
         if training:
