@@ -154,7 +154,7 @@ def test_fit_reports_epochs_to_a_progress_listener(cancer):
     ({"hidden_layer_sizes": ("x",)}, "must hold positive integers"),
     ({"hidden_layer_sizes": (True,)}, "must hold positive integers"),
     ({"max_epochs": True}, "'max_epochs' parameter of AnyLossClassifier must be a number"),
-    ({"lr": 1e308}, "training failed: value cannot be converted to type float"),
+    ({"lr": 1e308}, "AnyLossClassifier training (failed|diverged)"),
     ({"lr": 1e38, "loss": "bce", "optimizer": "sgd"}, "training diverged"),
 ])
 def test_hyperparameters_checked_element_by_element(cancer, params, message):

@@ -22,6 +22,15 @@ OURS = {cls.__name__: cls for cls in [*map(estimator_class, ESTIMATORS), *map(tr
         if cls.__module__.startswith("distilkit.")}
 
 #: Class name -> the settings each instance is checked with (small, fast fits).
+def _word_tokenizer():
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    words = Tokenizer(models.WordLevel({"[UNK]": 0, "good": 1, "bad": 2, "film": 3}, unk_token="[UNK]"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    return words.to_str()
+
+
+_WORDS = _word_tokenizer()
 CHECKED_SETTINGS = {
     "NaiveBayesHead": [{}, {"scaler": "minmax", "smoothing": "relative"}],
     "AnyLossClassifier": [{"metric": "f1", "amplifier": 30.0, "max_epochs": 20, "random_state": 0},
@@ -42,6 +51,7 @@ CHECKED_SETTINGS = {
     "CategoryStrings": [{}],
     "TextColumn": [{}],
     "DatetimeFeatures": [{}],
+    "TokenBag": [{"tokenizer": _WORDS}],
     "SentenceEncoder": [{}],
 }
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+import tiny_models
 from scipy import sparse
 from typer.testing import CliRunner
 
-import tiny_models
 from distilkit.cli import app
 from distilkit.estimators.distill.distillers import KDDistiller
 from distilkit.exceptions import DataError

@@ -40,7 +40,7 @@ class TokenBag(TransformerMixin, BaseEstimator):
     >>> from tokenizers import Tokenizer, models, pre_tokenizers
     >>> words = Tokenizer(models.WordLevel({"[UNK]": 0, "good": 1, "film": 2}, unk_token="[UNK]"))
     >>> words.pre_tokenizer = pre_tokenizers.Whitespace()
-    >>> TokenBag(words.to_str()).fit_transform(pd.Series(["good good film"])).toarray().round(2).tolist()
+    >>> TokenBag(words.to_str()).fit_transform(pd.Series(["good good film"])).toarray().astype(float).round(2).tolist()
     [[0.0, 0.67, 0.33]]
     """
 
@@ -60,6 +60,10 @@ class TokenBag(TransformerMixin, BaseEstimator):
                 built = Tokenizer.from_str(self.tokenizer)
             except Exception as exc:  # tokenizers raises its own Exception type for malformed JSON
                 raise DataError(f"TokenBag: the tokenizer is not a tokenizer's JSON ({first_line(exc)})") from None
+            ids = sorted(built.get_vocab(with_added_tokens=True).values())
+            if ids != list(range(len(ids))):
+                raise DataError(f"TokenBag: the tokenizer's token ids are not 0 .. {len(ids) - 1} (it declares "
+                                f"ids up to {ids[-1] if ids else None})")
             built.no_truncation()
             built.no_padding()
             loaded = (self.tokenizer, built)

@@ -264,3 +264,38 @@ def hostile_state_files(folder, logreg, neural):
     files["a member shorter than declared"] = short
     assert set(files) == set(STATE_CASES)
     return files
+
+
+#: Static students whose tokenizer or vectors lie: case -> what the error says.
+STATIC_CASES = {
+    "a tokenizer that is not JSON": "TokenBag: the tokenizer is not a tokenizer's JSON",
+    "a tokenizer with another vocabulary": "TokenBag: the tokenizer has",
+    "a tokenizer declaring an absurd vocabulary": "TokenBag: the tokenizer's token ids are not 0 .. 17",
+    "a vocabulary size the vectors do not have": "TokenBag: the tokenizer has",
+    "a tokenizer of 64 MiB": "at most 100x the file's size",
+}
+
+
+def hostile_static_files(folder, static):
+    """``{case: path}`` for :data:`STATIC_CASES`, from ``static``, a saved static student."""
+    content = members(static)
+    schema = json.loads(content["schema.json"])
+    tokenizer = json.loads(json.loads(object_state(schema, "TokenBag")["content"]["tokenizer"]["content"]))
+    files = {}
+
+    def with_tokenizer(name, document):
+        files[name] = edit_json(static, folder / f"static{len(files)}.dkm",
+                                lambda s: edit_objects(s, "TokenBag", {"tokenizer": document}))
+
+    with_tokenizer("a tokenizer that is not JSON", "{not json")
+    extended = json.loads(json.dumps(tokenizer))
+    extended["model"]["vocab"].update({f"extra{i}": len(extended["model"]["vocab"]) + i for i in range(10)})
+    with_tokenizer("a tokenizer with another vocabulary", json.dumps(extended))
+    absurd = json.loads(json.dumps(tokenizer))
+    absurd["model"]["vocab"]["film"] = 10**9
+    with_tokenizer("a tokenizer declaring an absurd vocabulary", json.dumps(absurd))
+    files["a vocabulary size the vectors do not have"] = edit_json(
+        static, folder / "static_size.dkm", lambda s: edit_objects(s, "TokenBag", {"n_tokens_": 7}))
+    with_tokenizer("a tokenizer of 64 MiB", json.dumps(tokenizer) + " " * (64 << 20))
+    assert set(files) == set(STATIC_CASES)
+    return files

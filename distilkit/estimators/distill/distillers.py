@@ -425,8 +425,8 @@ class LELPDistiller(_Distiller):
         self.scale_coordinates = scale_coordinates
         self.group_by = group_by
         super().__init__(teacher=teacher, temperature=temperature, alpha=alpha, hidden_layer_sizes=hidden_layer_sizes,
-                         embedding_dim=embedding_dim, max_epochs=max_epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
-                         standardize=standardize, random_state=random_state, n_threads=n_threads, **routed_params)
+                         embedding_dim=embedding_dim, max_epochs=max_epochs, lr=lr, batch_size=batch_size,
+                         optimizer=optimizer, standardize=standardize, random_state=random_state, n_threads=n_threads, **routed_params)
 
     @Substitution(fit_parameters=_FIT_PARAMETERS)
     @_fit_context(prefer_skip_nested_validation=False)

@@ -161,6 +161,10 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             sampler = BatchIndexSampler(len(y), self.train_batch_rows(len(y)), y=y if stratify else None, seed=seed)
             training = {"iterator_train__batch_size": None, "iterator_train__sampler": sampler}
         self._check_routed_against(net_params.get("module"), {**net_params, **training})
+        if self.optimizer != "sgd" and "optimizer__fused" not in self._routed_params():
+            # One fused kernel per step instead of a pass per tensor and operation: 16x faster on a
+            # static student's (vocabulary x 256) first layer, where the optimizer was most of the fit.
+            net_params = {**net_params, "optimizer__fused": True}
         return IndexBatchedNet(
             optimizer=getattr(torch.optim, OPTIMIZERS[self.optimizer]),
             lr=self.lr,
