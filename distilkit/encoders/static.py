@@ -17,7 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
+from distilkit.encoders.folders import (
+    SENTENCE_TRANSFORMERS,
+    folder_digest,
+    model_folder,
+)
+from distilkit.encoders.packaged import (
+    PACKAGED_ENCODERS,
+    loaded_encoder,
+    packaged_model_path,
+)
 from distilkit.exceptions import DataError
+from distilkit.io import atomic_path
 
 __all__ = ["StaticVectors", "static_vectors"]
 
@@ -49,15 +60,11 @@ def static_vectors(encoder="minilm", *, dims=256, cache_dir=".distilkit-cache", 
     -------
     StaticVectors
     """
-    from distilkit.encoders.folders import folder_digest, model_folder
-    from distilkit.encoders.packaged import PACKAGED_ENCODERS, loaded_encoder, packaged_model_path
-    from distilkit.io import atomic_path
-
     if encoder in PACKAGED_ENCODERS:
         path, name = packaged_model_path(encoder), encoder
     else:
         folder, kind = model_folder(encoder)
-        if kind != "sentence-transformers":
+        if kind != SENTENCE_TRANSFORMERS:
             raise DataError(f"{encoder}: static token vectors are distilled from a sentence-transformers encoder, "
                             "not a classifier folder")
         path, name = str(folder), f"folder-{folder_digest(folder)[:16]}"
