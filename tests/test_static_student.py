@@ -113,3 +113,18 @@ def test_a_static_student_needs_a_text_column_and_an_encoder_it_can_distil(revie
     with pytest.raises(DataError, match="not a classifier folder"):
         static_vectors(str(tmp_path / "clf"), cache_dir=tmp_path)
     assert not (tmp_path / "s.dkm").exists()
+
+
+def test_a_sparse_tfidf_student_reads_every_tfidf_column(tiny_encoder, reviews, tmp_path):
+    result = distill_table(reviews, target="label", text="review", teacher=str(tiny_encoder), method="kd",
+                           student="tfidf-sparse", params={"max_epochs": 5}, cache_dir=tmp_path)
+    features = result.model[1].transform(reviews)
+    (text,) = [step for name, step, _ in result.model[1].transformers_ if name.startswith("text")]
+    assert text.svd_components is None and features.shape[1] > 100  # every TF-IDF column, no SVD
+    assert result.model[-1].standardize is False
+    reduced = distill_table(reviews, target="label", text="review", teacher=str(tiny_encoder), method="kd",
+                            student="tfidf-mlp", params={"max_epochs": 5}, cache_dir=tmp_path)
+    assert reduced.model[1].transform(reviews).shape[1] < features.shape[1]
+    result.save(tmp_path / "s.dkm")
+    np.testing.assert_allclose(load_model(tmp_path / "s.dkm").predict_proba(reviews),
+                               result.model.predict_proba(reviews), atol=1e-6)

@@ -40,7 +40,8 @@ def distill(
         "pseudo-subclass baselines), or auto (the best of labels/KD/LELP by CV on the labelled rows).")] = "lelp",
     student: Annotated[str, typer.Option(
         help="mlp (one hidden layer of 128) or linear; tfidf-mlp / tfidf-linear name the same students "
-        "reading the raw --text column; static reads --text only, as the mean of token vectors distilled from the "
+        "reading the raw --text column, tfidf-sparse the same MLP on every TF-IDF column (no SVD); static reads --text "
+        "only, as the mean of token vectors distilled from the "
         "teacher's encoder (MiniLM when it has none), fine-tuned with its head.")] = "mlp",
     text: Annotated[Optional[str], typer.Option(help="Text column the encoder teacher embeds.")] = None,
     unlabeled: Annotated[Optional[str], typer.Option(

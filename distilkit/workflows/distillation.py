@@ -113,8 +113,9 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
         linear model teaches by every method, any classifier with ``predict_proba`` by
         KD). The teacher's columns are never student features.
     method : {"lelp", "kd", "labels", "kmeans", "random", "auto"}, default="lelp"
-    student : {"mlp", "linear", "tfidf-mlp", "tfidf-linear", "static"}, default="mlp"
-        One hidden layer of 128, or linear; ``tfidf-`` students read the raw ``text`` column;
+    student : {"mlp", "linear", "tfidf-mlp", "tfidf-linear", "tfidf-sparse", "static"}, default="mlp"
+        One hidden layer of 128, or linear; ``tfidf-`` students read the raw ``text`` column
+        (``tfidf-sparse``: every TF-IDF column, sparse, no SVD);
         ``static`` reads only the ``text`` column, as the mean of token vectors distilled
         from the teacher's encoder (the packaged MiniLM when the teacher has none; cached in
         ``cache_dir``), fine-tuned with its head by the same method.

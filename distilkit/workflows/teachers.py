@@ -63,9 +63,9 @@ from distilkit.inference.scoring import table_model
 from distilkit.io import feature_matrix, match_columns, target_vector
 from distilkit.persistence import model_roles, read_model
 
-__all__ = ["METHODS", "OUTPUT_KINDS", "STATIC_DIMS", "STUDENTS", "check_savable_teacher", "make_distiller",
-           "output_columns", "resolve_teacher", "static_encoder", "static_roles", "student_model", "teacher_columns",
-           "teacher_model", "training_rows"]
+__all__ = ["METHODS", "OUTPUT_KINDS", "SPARSE_STUDENTS", "STATIC_DIMS", "STUDENTS", "check_savable_teacher",
+           "make_distiller", "output_columns", "resolve_teacher", "static_encoder", "static_roles", "student_model",
+           "teacher_columns", "teacher_model", "training_rows"]
 #: Teacher specs whose class outputs are columns of the table (``probs:<columns>``, ``logits:<columns>``).
 OUTPUT_KINDS = ("probs", "logits")
 
@@ -76,9 +76,13 @@ METHODS = {"lelp": ("lelp", {}), "kd": ("kd", {}), "labels": ("kd", {"alpha": 1.
            "kmeans": ("lelp", {"subclasses": "kmeans"}), "random": ("lelp", {"subclasses": "random"})}
 #: ``--student`` -> hidden layers of the student network. The ``tfidf-`` names say that the
 #: student reads the raw text column (TF-IDF word and character n-grams) and need one;
+#: ``tfidf-sparse``'s first layer reads every TF-IDF column (no SVD to 100 dimensions);
 #: ``static`` reads it as token vectors distilled from an encoder (:mod:`distilkit.encoders.static`),
 #: mean-pooled and fine-tuned with the head.
-STUDENTS = {"mlp": (128,), "linear": (), "tfidf-mlp": (128,), "tfidf-linear": (), "static": (128,)}
+STUDENTS = {"mlp": (128,), "linear": (), "tfidf-mlp": (128,), "tfidf-linear": (), "tfidf-sparse": (128,),
+            "static": (128,)}
+#: Students that read sparse input (so their features are not centred).
+SPARSE_STUDENTS = ("tfidf-sparse", "static")
 #: The static student's token vectors: dimensions kept by PCA.
 STATIC_DIMS = 256
 
@@ -94,9 +98,12 @@ def make_distiller(method, student, params=None, *, embedding_dim=STATIC_DIMS):
         raise DataError(f"unknown student {student!r} (choose from: {', '.join(STUDENTS)})")
     name, fixed = METHODS[method]
     estimator = make_estimator(name, params)
+    if student in SPARSE_STUDENTS:
+        # Sparse features are not centred (the featurizer scales the numeric ones).
+        fixed = {**fixed, "standardize": False}
     if student == "static":
-        # Token weights are sparse (no centring), and the first layer holds the token vectors.
-        fixed = {**fixed, "embedding_dim": embedding_dim, "standardize": False}
+        # The first layer holds the token vectors.
+        fixed = {**fixed, "embedding_dim": embedding_dim}
     return estimator.set_params(hidden_layer_sizes=STUDENTS[student], **fixed)
 
 
@@ -127,9 +134,14 @@ def student_model(estimator, roles, *, student, tokenizer=None, random_state=Non
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
-    from distilkit.features import make_model
+    from distilkit.features import make_featurizer, make_model
     from distilkit.features.tokens import TokenBag
 
+    if student == "tfidf-sparse":
+        return Pipeline([(TABLE_STEP, TableColumns(tuple(roles))),
+                         (FEATURES_STEP, make_featurizer(roles, sparse_output=True, text_svd=None,
+                                                         random_state=random_state)),
+                         (ESTIMATOR_STEP, estimator)])
     if student != "static":
         return make_model(estimator, roles, random_state=random_state)
     (text,) = model_columns(roles, "text")

@@ -47,8 +47,8 @@ class StudentMLP(nn.Module):
 
     With ``embedding_dim``, the first layer is a ``(n_features, embedding_dim)`` matrix with
     no bias or activation: a row of token weights becomes the weighted mean of its tokens'
-    vectors. Sparse batches go through it as a sparse product (cost per token, not per
-    vocabulary entry).
+    vectors. Sparse batches go through the first layer as a sparse product (cost per
+    non-zero, not per vocabulary entry or TF-IDF column).
     """
 
     def __init__(self, n_features, n_outputs, hidden_layer_sizes=(128,), embedding_dim=None):
@@ -68,5 +68,7 @@ class StudentMLP(nn.Module):
         if self.embedding is not None:
             X = torch.sparse.mm(X, self.embedding) if X.is_sparse else X @ self.embedding
         elif X.is_sparse:
-            X = X.to_dense()
+            # The first layer as a sparse product: its cost follows the non-zeros, not the width of X.
+            first = self.layers[0]
+            return self.layers[1:](torch.sparse.mm(X, first.weight.T) + first.bias)
         return self.layers(X)
