@@ -7,20 +7,21 @@ import typer
 from rich.markup import escape
 
 from distilkit.cli.errors import command_errors
-from distilkit.cli.options import ModelFile
+from distilkit.cli.options import ModelFile, Quiet
 from distilkit.cli.render import console, key_value_table, roles_table, text_table
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print it as JSON on stdout.")]
 
 
 @command_errors
-def list_estimators(json_out: JsonFlag = False):
+def list_estimators(json_out: JsonFlag = False, quiet: Quiet = False):
     """List the estimators: name, the command that trains them, and what they are."""
     from distilkit.estimators.catalog import estimator_catalog
 
     rows = estimator_catalog()
     if json_out:
         typer.echo(json.dumps(rows, indent=2))
+    if json_out or quiet:
         return
     console.print(text_table("estimators ('distilkit params NAME' for parameters)",
                              ["name", "trained by", "description"],
@@ -33,6 +34,7 @@ def list_estimators(json_out: JsonFlag = False):
 def params(
     estimator: Annotated[str, typer.Argument(help="An estimator name from 'distilkit list'.")],
     json_out: JsonFlag = False,
+    quiet: Quiet = False,
 ):
     """Every parameter of an estimator (set with -p key=value): default, accepted values, meaning."""
     from distilkit.cli.params import PARAM_ALIASES
@@ -42,6 +44,7 @@ def params(
     rows = estimator_parameters(estimator)
     if json_out:
         typer.echo(json.dumps(rows, indent=2))
+    if json_out or quiet:
         return
     aliases = {value: key for key, value in PARAM_ALIASES.items()}
     console.print(text_table(f"{estimator}: {estimator_summary(estimator)}", ["parameter", "default", "accepts",
@@ -60,14 +63,19 @@ def _short(value, limit=80):
 
 
 @command_errors
-def inspect(model: ModelFile, json_out: JsonFlag = False):
-    """Show what a model file holds: column roles, estimator and parameters, classes, versions, fit metadata."""
-    from distilkit.features import summarize_roles
-    from distilkit.persistence import model_roles, read_model_meta
+def inspect(model: ModelFile, json_out: JsonFlag = False, quiet: Quiet = False):
+    """Show what a model file holds: column roles, estimator and parameters, classes, versions, fit metadata.
 
-    meta = read_model_meta(model)
+    The whole file is loaded and checked first, so what is shown is the model that predicts (with -q: only
+    the check, as the exit code).
+    """
+    from distilkit.features import summarize_roles
+    from distilkit.persistence import model_roles, read_model
+
+    meta = read_model(model)[1]
     if json_out:
         typer.echo(json.dumps(meta, indent=2))
+    if json_out or quiet:
         return
     if meta.get("roles") or meta.get("columns"):
         console.print(roles_table(f"columns of {model}", summarize_roles(model_roles(meta))))

@@ -19,7 +19,7 @@ from distilkit.io import (
     iter_batches,
     table_columns,
 )
-from distilkit.persistence import model_roles, read_model_meta
+from distilkit.persistence import model_roles, read_model
 from distilkit.progress import progress_phase
 from distilkit.report import metrics_record
 from distilkit.workflows.tables import is_ordinal_estimator, loaded_model, read_data
@@ -251,8 +251,9 @@ def _predict_on_dask(model, data, output, address, *, passthrough, **options):
     if output is None or str(output) == "-" or Path(output).suffix:
         raise DataError(f"on Dask the output is a folder of Parquet files, one per partition (not {output!r})")
     check_distinct_outputs([output], [model, data])
-    # The request is checked before a cluster starts.
-    meta = read_model_meta(model)
+    # The model file and the request are checked before a cluster starts (the whole file: its description
+    # must match what it holds).
+    meta = read_model(model)[1]
     scoring_request(meta["classes"], model_roles(meta), passthrough=passthrough, proba=options["proba"],
                     threshold=options["threshold"], pos_label=options["pos_label"])
     with on_dask(address) as client, progress_phase(f"scoring on Dask ({address})") as advance:

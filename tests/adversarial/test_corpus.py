@@ -120,6 +120,9 @@ def model_file_cases():
         cases[f"static: {name}"] = Case("predict {static: " + name + "} {reviews} -o {out}/p.csv", fragment)
     for name, fragment in hostile.STATE_CASES.items():
         cases[f"state: {name}"] = Case("predict {state: " + name + "} {ok} -o {out}/p.csv", fragment)
+    # inspect describes the model that predicts: it loads and checks the whole file too.
+    for name in ("distilkit.json: other classes", "distilkit.json: another estimator", "an attribute its class lacks"):
+        cases[f"inspect, state: {name}"] = Case("inspect {state: " + name + "} -q", hostile.STATE_CASES[name])
     for name, (_, fragment) in HOSTILE_ENCODERS.items():
         cases[f"encoder: {name}"] = Case("predict {encoder: " + name + "} {reviews} -o {out}/p.csv", fragment)
     return cases
