@@ -6,7 +6,8 @@ logistic head on the 300 labels (``--teacher minilm``). Students, each through
 ``distill_table`` exactly as ``distilkit distill`` trains them:
 
 - ``tfidf-mlp``: TF-IDF words + chars -> SVD(100) -> MLP(128);
-- ``static``: MiniLM's token vectors (Model2Vec's distillation, PCA 256) mean-pooled ->
+- ``tfidf-sparse``: the same MLP on every TF-IDF column (no SVD), to see what the SVD loses;
+- ``static``: MiniLM's token vectors (Model2Vec's distillation, PCA to 384) mean-pooled ->
   MLP(128), the vectors fine-tuned with the head;
 
 each by labels only, KD and LELP (S = 4). Also the label-only baseline a user would pick
@@ -36,7 +37,7 @@ from scipy import stats
 from distilkit.workflows import distill_table
 
 console = Console(width=160)
-STUDENTS = ("tfidf-mlp", "static")
+STUDENTS = ("tfidf-mlp", "tfidf-sparse", "static")
 METHODS = {"labels": {}, "kd": {}, "lelp": {"n_subclasses": 4}}
 
 
