@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from synthetic import distillation_frame
 from typer.testing import CliRunner
 
 from distilkit.cli import app
@@ -169,12 +170,7 @@ def test_ordinal_fit_with_order_then_evaluate_with_ordinal_metrics(tmp_path, rat
 @pytest.fixture()
 def distill_files(tmp_path):
     """Teacher embeddings emb_*, different student features f_*, string labels; plus unlabelled rows."""
-    rng = np.random.default_rng(0)
-    latent = rng.normal(size=(500, 6))
-    frame = pd.DataFrame(latent @ rng.normal(size=(6, 12)), columns=[f"emb_{j}" for j in range(12)])
-    for j in range(4):
-        frame[f"f_{j}"] = latent[:, j] + 0.5 * rng.normal(size=500)
-    frame["label"] = np.where(latent[:, 0] + latent[:, 1] > 0, "pos", "neg")
+    frame = distillation_frame(500, n_latent=6, n_embedding=12, n_features=4)
     paths = {"train": tmp_path / "d_train.parquet", "test": tmp_path / "d_test.csv", "extra": tmp_path / "extra.csv"}
     frame.iloc[:200].to_parquet(paths["train"])
     frame.iloc[400:].to_csv(paths["test"], index=False)

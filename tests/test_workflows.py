@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic import distillation_frame
 from typer.testing import CliRunner
 
 from distilkit.cli import app
@@ -67,12 +68,7 @@ def test_fit_table_on_a_frame_equals_distilkit_fit_on_its_csv(tmp_path, loans, e
 
 
 def test_distill_table_on_frames_equals_distilkit_distill_on_their_csvs(tmp_path):
-    rng = np.random.default_rng(0)
-    latent = rng.normal(size=(300, 4))
-    frame = pd.DataFrame(latent @ rng.normal(size=(4, 6)), columns=[f"emb_{j}" for j in range(6)])
-    for j in range(3):
-        frame[f"f_{j}"] = latent[:, j] + 0.5 * rng.normal(size=300)
-    frame["label"] = np.where(latent[:, 0] + latent[:, 1] > 0, "pos", "neg")
+    frame = distillation_frame(300, n_latent=4, n_embedding=6, n_features=3)
     labelled, extra = frame.iloc[:150], frame.iloc[150:].drop(columns="label")
     labelled.to_csv(tmp_path / "labelled.csv", index=False)
     extra.to_csv(tmp_path / "extra.csv", index=False)

@@ -42,6 +42,27 @@ def _max_length(tokenizer, model):
     return int(min(limit for limit in limits if isinstance(limit, int) and limit > 0))
 
 
+def _forward(texts, path, batch_size):
+    """The representation the last layer reads and the model's logits, for each text, in one pass."""
+    import torch
+
+    tokenizer, model, layer = _loaded(str(path))
+    captured, logits = [], []
+    hook = layer.register_forward_hook(lambda module, inputs, output: captured.append(inputs[0].detach()))
+    texts = [str(text) for text in texts]
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True,
+                                  max_length=_max_length(tokenizer, model), return_tensors="pt")
+                logits.append(model(**batch).logits)
+    finally:
+        hook.remove()
+    if not captured:
+        return np.zeros((0, layer.in_features), dtype=np.float32), np.zeros((0, layer.out_features))
+    return torch.cat(captured).to(torch.float32).numpy(), torch.cat(logits).to(torch.float64).numpy()
+
+
 def encode_classifier(texts, path, *, batch_size=32):
     """The representation the classifier's last layer reads, for each text.
 
@@ -56,23 +77,7 @@ def encode_classifier(texts, path, *, batch_size=32):
     -------
     representation : ndarray of shape (n_texts, dim), float32
     """
-    import torch
-
-    tokenizer, model, layer = _loaded(str(path))
-    captured = []
-    hook = layer.register_forward_hook(lambda module, inputs, output: captured.append(inputs[0].detach()))
-    texts = [str(text) for text in texts]
-    try:
-        with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True,
-                                  max_length=_max_length(tokenizer, model), return_tensors="pt")
-                model(**batch)
-    finally:
-        hook.remove()
-    if not captured:
-        return np.zeros((0, layer.in_features), dtype=np.float32)
-    return torch.cat(captured).to(torch.float32).numpy()
+    return _forward(texts, path, batch_size)[0]
 
 
 def classifier_head(path, probe=("a probe sentence",)):
@@ -90,16 +95,12 @@ def classifier_head(path, probe=("a probe sentence",)):
     """
     import torch
 
-    tokenizer, model, layer = _loaded(str(path))
+    layer = _loaded(str(path))[2]
     W = layer.weight.detach().to(torch.float64).numpy().copy()
     b = (layer.bias.detach().to(torch.float64).numpy().copy() if layer.bias is not None
          else np.zeros(len(W)))
-    with torch.inference_mode():
-        batch = tokenizer(list(probe), padding=True, truncation=True, max_length=_max_length(tokenizer, model),
-                          return_tensors="pt")
-        logits = model(**batch).logits.to(torch.float64).numpy()
-    representation = encode_classifier(probe, path).astype(np.float64)
-    if not np.allclose(representation @ W.T + b, logits, rtol=1e-4, atol=1e-4):
+    representation, logits = _forward(probe, path, len(probe))
+    if not np.allclose(representation.astype(np.float64) @ W.T + b, logits, rtol=1e-4, atol=1e-4):
         raise DataError(f"{path}: the classifier's logits are not a linear layer on a representation distilkit can "
                         "read")
     return W, b

@@ -76,10 +76,11 @@ def make_featurizer(roles, *, sparse_output=False, text_svd=100, max_categories=
     return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.3 if sparse_output else 0.0)
 
 
-def make_model(estimator, roles, *, text_svd=100, max_categories=30, random_state=None):
+def make_model(estimator, roles, *, text_svd=100, max_categories=30, sparse_output=None, random_state=None):
     """The table model for ``roles``: ``Pipeline([("table", ...), ("features", ...), ("estimator", estimator)])``.
 
-    The featurizer's output is sparse only when the estimator accepts sparse input.
+    The featurizer's output is sparse only when the estimator accepts sparse input (or when
+    ``sparse_output`` says so).
 
     Parameters
     ----------
@@ -89,6 +90,9 @@ def make_model(estimator, roles, *, text_svd=100, max_categories=30, random_stat
     text_svd : int or None, default=100
         See :func:`make_featurizer`.
     max_categories : int, default=30
+    sparse_output : bool or None, default=None
+        Keep one-hot and TF-IDF features sparse (then text columns are not reduced by SVD);
+        None: as the estimator's tags say.
     random_state : int, RandomState instance or None, default=None
         Seeds the text columns' SVD.
 
@@ -108,7 +112,9 @@ def make_model(estimator, roles, *, text_svd=100, max_categories=30, random_stat
     """
     from sklearn.utils import get_tags
 
-    featurizer = make_featurizer(roles, sparse_output=get_tags(estimator).input_tags.sparse, text_svd=text_svd,
+    if sparse_output is None:
+        sparse_output = get_tags(estimator).input_tags.sparse
+    featurizer = make_featurizer(roles, sparse_output=sparse_output, text_svd=text_svd,
                                  max_categories=max_categories, random_state=random_state)
     return Pipeline([(TABLE_STEP, TableColumns(tuple(roles))), (FEATURES_STEP, featurizer),
                      (ESTIMATOR_STEP, estimator)])

@@ -120,15 +120,18 @@ def _nested_kind(values):
     return None
 
 
-def _is_datetime(values):
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return True
-    if not _is_stringlike(values) or isinstance(values.dtype, pd.CategoricalDtype):
-        return False
+def _datetimes(values):
+    """The present values of a datetime column (datetime64, or strings that are all ISO 8601 dates) as
+    datetimes, else None."""
     present = values.dropna()
-    if present.empty or not all(isinstance(v, str) and _ISO_DATE.fullmatch(v) for v in present):
-        return False
-    return bool(as_datetimes(present).notna().all())
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return as_datetimes(present)
+    if not _is_stringlike(values) or isinstance(values.dtype, pd.CategoricalDtype) or present.empty:
+        return None
+    if not all(isinstance(v, str) and _ISO_DATE.fullmatch(v) for v in present):
+        return None
+    parsed = as_datetimes(present)
+    return parsed if parsed.notna().all() else None
 
 
 def _large_integers(values):
@@ -142,8 +145,8 @@ def _large_integers(values):
     return False
 
 
-def _datetime_encoding(values):
-    with_hour = ", hour" if (lambda d: (d != d.dt.normalize()).any())(as_datetimes(values).dropna()) else ""
+def _datetime_encoding(values, dates):
+    with_hour = ", hour" if (dates != dates.dt.normalize()).any() else ""
     gaps = "median imputation + missing indicator" if values.isna().any() else "median imputation"
     return f"year, month, day, day of week{with_hour}, time as a number; {gaps}, standardised"
 
@@ -211,8 +214,8 @@ def infer_roles(frame, *, target=None, features=None, text=(), exclude=(), max_c
                                     "one column per value to use them"))
         elif name in text:
             roles.append(ColumnRole(name, "text", dtype, TEXT_ENCODING))
-        elif _is_datetime(values):
-            roles.append(ColumnRole(name, "datetime", dtype, _datetime_encoding(values)))
+        elif (dates := _datetimes(values)) is not None:
+            roles.append(ColumnRole(name, "datetime", dtype, _datetime_encoding(values, dates)))
         elif features is None and _identifies_rows(name, values):
             roles.append(ColumnRole(name, "identifier", dtype, "unique per row: left out"))
         elif _large_integers(values):

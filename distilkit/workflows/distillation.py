@@ -180,8 +180,7 @@ def distill_table(data, *, target, teacher, method="lelp", student="mlp", text=N
         with progress_phase(f"static token vectors of {Path(encoder).name}"):
             static = static_vectors(encoder, dims=STATIC_DIMS, cache_dir=cache_dir)
         roles = static_roles(roles, text, encoder)
-        model = make_distiller("lelp" if method == "auto" else method, student, {"random_state": seed, **params},
-                               embedding_dim=static.vectors.shape[1])
+        model.set_params(embedding_dim=static.vectors.shape[1])
     pipeline = student_model(model, roles, student=student, tokenizer=static and static.tokenizer, random_state=seed)
     teacher_params, kept = {}, None
     if method != "labels":

@@ -112,8 +112,10 @@ def static_encoder(teacher):
     """The encoder whose token vectors a static student starts from: the teacher's, else the packaged MiniLM."""
     if teacher in PACKAGED_ENCODERS:
         return teacher
-    if is_folder_teacher(teacher) and model_folder(teacher)[1] != CLASSIFIER:
-        return str(model_folder(teacher)[0])
+    if is_folder_teacher(teacher):
+        folder, kind = model_folder(teacher)
+        if kind != CLASSIFIER:
+            return str(folder)
     return "minilm"
 
 
@@ -135,16 +137,12 @@ def student_model(estimator, roles, *, student, tokenizer=None, random_state=Non
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
-    from distilkit.features import make_featurizer, make_model
+    from distilkit.features import make_model
     from distilkit.features.tokens import TokenBag
 
-    if student == "tfidf-sparse":
-        return Pipeline([(TABLE_STEP, TableColumns(tuple(roles))),
-                         (FEATURES_STEP, make_featurizer(roles, sparse_output=True, text_svd=None,
-                                                         random_state=random_state)),
-                         (ESTIMATOR_STEP, estimator)])
     if student != "static":
-        return make_model(estimator, roles, random_state=random_state)
+        return make_model(estimator, roles, sparse_output=True if student in SPARSE_STUDENTS else None,
+                          random_state=random_state)
     (text,) = model_columns(roles, "text")
     features = ColumnTransformer([("tokens", TokenBag(tokenizer), text)], sparse_threshold=1.0)
     return Pipeline([(TABLE_STEP, TableColumns(tuple(roles))), (FEATURES_STEP, features), (ESTIMATOR_STEP, estimator)])
