@@ -1,30 +1,36 @@
-"""Distillation where it is meant to pay: few labels, a strong teacher, many unlabelled texts.
+"""Distillation where it is meant to pay: few labels, a strong teacher, many unlabelled texts (issue 20's grid).
 
-Tasks: VADER movie-review snippets (main, 10,072 rows with |sentiment| >= 0.5) and VADER
-Amazon review snippets (second, 2,985 rows). A fixed stratified 20% test split; every
-other snippet is the in-domain pool. For each labelled budget n_L in {100, 300, 1000} and
-seed, n_L pool rows are labelled (stratified) and the rest of the pool is the unlabelled
-transfer set.
+Tasks: VADER movie-review snippets (10,072 rows with |sentiment| >= 0.5) and VADER Amazon
+review snippets (2,985 rows). A fixed stratified 20% test split; every other snippet is the
+in-domain pool. For each labelled budget n_L in {100, 300, 1000} and seed, n_L pool rows
+are labelled (stratified) and the rest of the pool is the unlabelled transfer set.
 
-Teacher: frozen MPNet (all-mpnet-base-v2) + logistic regression fitted on the n_L labels.
-Students: the same TF-IDF-MLP reading the raw text (the featurizer of ``distilkit distill
---student tfidf-mlp``: TF-IDF words 1-2 + chars 2-5 -> SVD(100) -> MLP(128)), fitted once
-per task on the pool's texts (unsupervised) and shared by every method:
+Teachers: frozen MiniLM and frozen MPNet (all-mpnet-base-v2), each + logistic regression
+fitted on the n_L labels (``distilkit distill --teacher minilm|mpnet``). Students, built by
+the same functions as ``distilkit distill --student ...`` (``make_distiller``,
+``student_model``), their featurizers fitted once per task on the pool's texts (no labels):
 
-- labels: the student on the n_L labels only;
-- KD (tau = 2) and LELP (S = 4, beta = 1) on the teacher's targets for every pool row;
-- the LELP paper's baselines on the same student: K-means subclasses and random
-  projections (S = 4), and the random-split control (input-independent subclass splits);
-- auto: ``--method auto``'s choice among labels / KD tau in {1, 2, 4} / LELP S in {2, 4} x
-  beta in {0.5, 1, 2}, by 3-fold CV on the n_L labelled rows.
+- ``tfidf-mlp``: TF-IDF words 1-2 + chars 2-5 -> SVD(100) -> MLP(128);
+- ``tfidf-sparse``: the same MLP reading every TF-IDF column (no SVD);
+- ``static``: the teacher encoder's token vectors (Model2Vec's distillation, PCA to 384)
+  mean-pooled -> MLP(128), the vectors fine-tuned with the head.
 
-5 seeds; mean +- std of test accuracy, and each method's paired difference to KD (same
-seed, same labels, same teacher) with a 95% t interval. Then rows/s and model size of the
-teacher and of a saved student pipeline scoring raw text.
+Methods (CLI defaults): labels only; KD (tau = 1); LELP (S = 4); the random-split control
+(LELP's loss on input-independent subclass splits). ``tfidf-sparse`` runs labels and KD
+only: its (TF-IDF columns x 128) first layer takes ~85 s per fit on movies, 5x a static
+student's, and KD is its best method on the demo split (``bench_static_student.py``).
 
-    python benchmarks/bench_distill.py --sdist data/vendor/vaderSentiment-3.3.2.tar.gz
+Per row: the teacher; the best label-only model a user would otherwise pick -- the best
+mean of TF-IDF + logistic regression (C by 5-fold CV on the labels) and every student on
+the labels; each student's accuracy; **gap closure** = (student - best label-only) /
+(teacher - best label-only); paired 95% t intervals (same seed, labels and teacher) of
+LELP - KD and LELP - control. Then rows/s on raw text and file size of the teachers and
+of one saved student of each kind (movies, seed 0, n_L = 300).
 
-Prints tables and writes benchmarks/results/distill.json.
+    python benchmarks/bench_distill.py --sdist data/vendor/vaderSentiment-3.3.2.tar.gz --seeds 5
+
+Prints tables and writes benchmarks/results/distill.json (after each task, so an
+interrupted run keeps the tasks it finished).
 """
 
 import argparse
@@ -35,178 +41,242 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from common import machine, timed, write_results
 from joblib import Parallel, delayed
 from rich.console import Console
 from rich.table import Table
 from scipy import stats
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
 
-from distilkit import KDDistiller, LELPDistiller, load_vader, save_model
+from distilkit import load_vader, save_model
+from distilkit.encoders import encode_texts, packaged_model_path
 from distilkit.encoders.cache import embed_texts
-from distilkit.estimators.distill.selection import (
-    DEFAULT_CANDIDATES,
-    cross_validate_candidates,
-)
+from distilkit.encoders.static import static_vectors
 from distilkit.estimators.distill.teachers import teacher_signal
-from distilkit.features import infer_roles, make_model
+from distilkit.features import ESTIMATOR_STEP, TextColumn, infer_roles
+from distilkit.workflows.teachers import STATIC_DIMS, make_distiller, static_roles, student_model
 
 HERE = Path(__file__).resolve().parent
 console = Console(width=170)
-SEEDS = range(5)
 BUDGETS = (100, 300, 1000)
-STUDENT = {"hidden_layer_sizes": (128,), "max_epochs": 30, "lr": 1e-3, "batch_size": 128}
 TASKS = {"amazon": "amazonReviewSnippets", "movies": "movieReviewSnippets"}
+TEACHERS = ("minilm", "mpnet")
+STUDENTS = ("tfidf-mlp", "tfidf-sparse", "static")
+#: Teacher-dependent methods per student (every student also trains on the labels alone).
+DISTILLED = {"tfidf-mlp": ("kd", "lelp", "control"), "tfidf-sparse": ("kd",), "static": ("kd", "lelp", "control")}
+N_SUBCLASSES = 4
+SPEED_CELL = (300, 0)
 
 
-def student(method, seed, **params):
-    """The student of a method: one network, one set of training settings."""
-    if method == "labels":
-        return KDDistiller(random_state=seed, alpha=1.0, **{**STUDENT, **params})
-    if method == "kd":
-        return KDDistiller(random_state=seed, **{**STUDENT, **params})
-    return LELPDistiller(random_state=seed, **{**STUDENT, **params})
-
-
-METHODS = {
-    "labels": lambda seed: student("labels", seed),
-    "KD tau=2": lambda seed: student("kd", seed, temperature=2.0),
-    "LELP S=4 beta=1": lambda seed: student("lelp", seed, n_subclasses=4),
-    "K-means S=4": lambda seed: student("lelp", seed, n_subclasses=4, subclasses="kmeans"),
-    "random projections S=4": lambda seed: student("lelp", seed, n_subclasses=4, subclasses="random"),
-    "random-split control S=4": lambda seed: student("lelp", seed, n_subclasses=4),
-}
-
-
-def text_features(texts, pool):
-    """The tfidf-mlp student's featurizer, fitted on the pool's texts (no labels)."""
-    frame = pd.DataFrame({"text": texts})
+def features(student, frame, pool, teacher=None, cache_dir=None):
+    """A student's featurizer fitted on the pool's texts (no labels), its features of every row, its token vectors."""
     roles = infer_roles(frame, text=["text"])
-    featurizer = make_model(KDDistiller(), roles, random_state=0)[:-1].fit(frame.iloc[pool])
-    return featurizer.transform(frame).astype(np.float32), roles
+    vectors = None
+    if student == "static":
+        vectors = static_vectors(teacher, dims=STATIC_DIMS, cache_dir=cache_dir)
+        roles = static_roles(roles, "text", teacher)
+    featurizer = student_model(make_distiller("kd", student), roles, student=student,
+                               tokenizer=vectors and vectors.tokenizer, random_state=0)[:-1]
+    X = featurizer.fit(frame.iloc[pool]).transform(frame)
+    return {"X": X.astype(np.float32), "featurizer": featurizer,
+            "embedding": None if vectors is None else vectors.vectors}
 
 
-def run_cell(X, y, mpnet, pool, test, n_labelled, seed):
-    """Every method at one budget and seed: test accuracies, the teacher's and auto's choice."""
+def distiller(student, method, seed, embedding):
+    params = {"random_state": seed}
+    if method in ("lelp", "control"):
+        params["n_subclasses"] = N_SUBCLASSES
+    width = {} if embedding is None else {"embedding_dim": embedding.shape[1]}
+    return make_distiller("labels" if method == "labels" else ("lelp" if method == "control" else method),
+                          student, params, **width)
+
+
+def fit_student(student, method, seed, data, pool, labels, arrays):
+    """One student fitted on the pool: labels only (``arrays=None``) or from the teacher's arrays."""
+    model = distiller(student, method, seed, data["embedding"])
+    fit_params = {} if arrays is None else dict(arrays)
+    if data["embedding"] is not None:
+        fit_params["student_embedding"] = data["embedding"]
+    if method == "control":
+        fit_params["subclass_coordinates"] = np.random.default_rng(1000 + seed).normal(
+            size=(len(pool), 2, N_SUBCLASSES))
+    start = time.perf_counter()
+    model.fit(data["X"][pool], labels if method == "labels" else None, **fit_params)
+    return model, time.perf_counter() - start
+
+
+def run_cell(texts, y, pool, test, shared, per_teacher, embeddings, n_labelled, seed):
+    """Every teacher, student and method at one budget and seed: test accuracies and fit seconds."""
     labelled_rows = train_test_split(pool, train_size=n_labelled, stratify=y[pool], random_state=seed)[0]
     is_labelled = np.isin(pool, labelled_rows)
     labels = np.where(is_labelled, y[pool], -1)
-    signal = teacher_signal(LogisticRegression(max_iter=5000), mpnet[pool], labels, is_labelled)
-    arrays = {"teacher_logits": signal.logits, "teacher_embeddings": signal.embeddings,
-              "teacher_head": (signal.head_weights, signal.head_bias)}
-    teacher_logits = mpnet[test] @ signal.head_weights.T + signal.head_bias
-    scores = {"teacher": float(np.mean(signal.classes[teacher_logits.argmax(axis=1)] == y[test]))}
-    for name, make in METHODS.items():
-        model = make(seed)
-        fit_params = {} if name == "labels" else dict(arrays)
-        if name.startswith("random-split"):
-            fit_params["subclass_coordinates"] = np.random.default_rng(1000 + seed).normal(size=(len(pool), 2, 4))
-        model.fit(X[pool], None if name != "labels" else labels, **fit_params)
-        scores[name] = float(np.mean(model.predict(X[test]) == y[test]))
+    accuracy, seconds = {}, {}
 
-    def make_candidate(candidate):
-        return student(candidate.method, seed, **candidate.params)
+    def score(key, model, X):
+        accuracy[key] = float(np.mean(model.predict(X[test]) == y[test]))
 
-    rows, best = cross_validate_candidates(make_candidate, DEFAULT_CANDIDATES, X[pool], labels, is_labelled,
-                                           arrays, random_state=seed)
-    chosen = best["candidate"]
-    model = make_candidate(chosen)
-    model.fit(X[pool], labels, **({} if chosen.method == "labels" else arrays))
-    scores["auto"] = float(np.mean(model.predict(X[test]) == y[test]))
-    return scores, chosen.name
+    baseline = make_pipeline(TextColumn(), LogisticRegressionCV(Cs=10, cv=5, max_iter=5000))
+    baseline.fit([texts[i] for i in labelled_rows], y[labelled_rows])
+    accuracy["tfidf-logistic"] = float(np.mean(baseline.predict([texts[i] for i in test]) == y[test]))
+    for student, data in shared.items():
+        model, seconds[f"{student}/labels"] = fit_student(student, "labels", seed, data, pool, labels, None)
+        score(f"{student}/labels", model, data["X"])
+    for teacher, embedding in embeddings.items():
+        signal = teacher_signal(LogisticRegression(max_iter=5000), embedding[pool], labels, is_labelled)
+        arrays = {"teacher_logits": signal.logits, "teacher_embeddings": signal.embeddings,
+                  "teacher_head": (signal.head_weights, signal.head_bias)}
+        logits = embedding[test] @ signal.head_weights.T + signal.head_bias
+        accuracy[f"{teacher}/teacher"] = float(np.mean(signal.classes[logits.argmax(axis=1)] == y[test]))
+        data = per_teacher[teacher]
+        model, seconds[f"{teacher}/static/labels"] = fit_student("static", "labels", seed, data, pool, labels, None)
+        score(f"{teacher}/static/labels", model, data["X"])
+        for student, methods in DISTILLED.items():
+            data = per_teacher[teacher] if student == "static" else shared[student]
+            for method in methods:
+                key = f"{teacher}/{student}/{method}"
+                model, seconds[key] = fit_student(student, method, seed, data, pool, labels, arrays)
+                score(key, model, data["X"])
+    return accuracy, seconds
 
 
 def interval(differences):
     """Mean and 95% t interval of paired differences."""
-    d = np.asarray(differences)
-    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    d = np.asarray(differences, dtype=float)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
     return {"mean": float(d.mean()), "low": float(d.mean() - half), "high": float(d.mean() + half)}
 
 
-def run_task(name, sdist, cache_dir, n_jobs):
-    frame = load_vader(TASKS[name], sdist)
+def summarise(cells):
+    """Per teacher: the teacher, the best label-only mean, each student and method with its gap closure."""
+    runs = {key: [cell[0][key] for cell in cells] for key in cells[0][0]}
+    fit_seconds = {key: float(np.mean([cell[1][key] for cell in cells])) for key in cells[0][1]}
+    document = {}
+    for teacher in TEACHERS:
+        label_only = {"tfidf-logistic": runs["tfidf-logistic"],
+                      **{f"{s}/labels": runs[f"{s}/labels"] for s in STUDENTS if s != "static"},
+                      "static/labels": runs[f"{teacher}/static/labels"]}
+        best_name, best = max(((name, float(np.mean(v))) for name, v in label_only.items()), key=lambda item: item[1])
+        teacher_mean = float(np.mean(runs[f"{teacher}/teacher"]))
+        rows = {}
+        for name, values in label_only.items():
+            rows[name] = values
+        for student, methods in DISTILLED.items():
+            for method in methods:
+                rows[f"{student}/{method}"] = runs[f"{teacher}/{student}/{method}"]
+        table = {}
+        for name, values in rows.items():
+            mean = float(np.mean(values))
+            seconds_key = f"{teacher}/{name}" if f"{teacher}/{name}" in fit_seconds else name
+            table[name] = {"mean": mean, "std": float(np.std(values)), "runs": values,
+                           "gap_closed": (mean - best) / (teacher_mean - best) if teacher_mean > best else None,
+                           "fit_seconds": fit_seconds.get(seconds_key)}
+        for student in ("tfidf-mlp", "static"):
+            lelp, kd, control = (runs[f"{teacher}/{student}/{m}"] for m in ("lelp", "kd", "control"))
+            table[f"{student}/lelp"]["minus_kd"] = interval(np.subtract(lelp, kd))
+            table[f"{student}/lelp"]["minus_control"] = interval(np.subtract(lelp, control))
+        document[teacher] = {"teacher": {"mean": teacher_mean, "std": float(np.std(runs[f"{teacher}/teacher"])),
+                                         "runs": runs[f"{teacher}/teacher"]},
+                             "best_label_only": {"name": best_name, "mean": best}, "rows": table}
+    return document
+
+
+def run_task(name, sdist, cache_dir, seeds, budgets, n_jobs):
+    frame = load_vader(TASKS[name], sdist)[["text", "label"]]
     texts, y = frame["text"].tolist(), frame["label"].to_numpy()
-    start = time.perf_counter()
-    mpnet = embed_texts(texts, "mpnet", cache_dir)
-    console.print(f"{name}: {len(y):,} snippets, MPNet embeddings in {time.perf_counter() - start:.1f} s")
     pool, test = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=0)
-    X, roles = text_features(texts, pool)
+    embeddings = {}
+    for teacher in TEACHERS:
+        start = time.perf_counter()
+        embeddings[teacher] = embed_texts(texts, teacher, cache_dir)
+        console.print(f"{name}: {len(y):,} snippets, {teacher} embeddings in {time.perf_counter() - start:.1f} s")
+    shared = {student: features(student, frame, pool) for student in ("tfidf-mlp", "tfidf-sparse")}
+    per_teacher = {teacher: features("static", frame, pool, teacher, cache_dir) for teacher in TEACHERS}
+    console.print(f"{name}: features fitted; {len(budgets) * seeds} cells on {n_jobs} processes")
     # One process per core; every student network uses one torch thread.
-    cells = Parallel(n_jobs=n_jobs)(delayed(run_cell)(X, y, mpnet, pool, test, n_labelled, seed)
-                                    for n_labelled in BUDGETS for seed in SEEDS)
-    budgets = {}
-    for index, n_labelled in enumerate(BUDGETS):
-        per_seed = [scores for scores, _ in cells[index * len(SEEDS): (index + 1) * len(SEEDS)]]
-        choices = [choice for _, choice in cells[index * len(SEEDS): (index + 1) * len(SEEDS)]]
-        for seed, scores, choice in zip(SEEDS, per_seed, choices):
-            console.print(f"  {name} n_L={n_labelled} seed={seed}: " + ", ".join(
-                f"{k} {v:.3f}" for k, v in scores.items()) + f" (auto: {choice})")
-        methods = {}
-        for method in per_seed[0]:
-            values = [s[method] for s in per_seed]
-            methods[method] = {"mean": float(np.mean(values)), "std": float(np.std(values)), "runs": values,
-                               "minus_kd": interval([s[method] - s["KD tau=2"] for s in per_seed]),
-                               "minus_labels": interval([s[method] - s["labels"] for s in per_seed])}
-        budgets[n_labelled] = {"methods": methods, "auto_choices": choices}
-    return {"n": len(y), "n_pool": len(pool), "n_test": len(test), "budgets": budgets,
-            "context": (texts, y, mpnet, pool, test, X, roles)}
+    cells = Parallel(n_jobs=n_jobs, verbose=5)(
+        delayed(run_cell)(texts, y, pool, test, shared, per_teacher, embeddings, n_labelled, seed)
+        for n_labelled in budgets for seed in range(seeds))
+    summaries = {str(n_labelled): summarise(cells[index * seeds:(index + 1) * seeds])
+                 for index, n_labelled in enumerate(budgets)}
+    context = {"frame": frame, "y": y, "pool": pool, "test": test, "shared": shared, "per_teacher": per_teacher,
+               "embeddings": embeddings}
+    return {"n": len(y), "n_pool": len(pool), "n_test": len(test), "budgets": summaries}, context
 
 
 def speed_and_size(context):
-    """Rows/s and file size: MPNet + head teacher vs the saved TF-IDF-MLP student pipeline on raw text."""
-    from distilkit.encoders import encode_texts, packaged_model_path
-
-    texts, y, mpnet, pool, test, _, roles = context
-    sample = [texts[i] for i in test[:200]]
-    head = LogisticRegression(max_iter=5000).fit(mpnet[pool], y[pool])
-    teacher_s = timed(lambda: head.predict_proba(encode_texts(sample, "mpnet")))
-    frame = pd.DataFrame({"text": texts})
-    pipeline = make_model(student("kd", 0), roles, random_state=0)
-    signal = teacher_signal(LogisticRegression(max_iter=5000), mpnet[pool], y[pool])
-    pipeline.fit(frame.iloc[pool], None, estimator__teacher_logits=signal.logits)
+    """Rows/s on raw text and size: each teacher (encoder + head) and one saved student of each kind, side by side."""
+    frame, y, pool, test = context["frame"], context["y"], context["pool"], context["test"]
+    n_labelled, seed = SPEED_CELL
+    labelled_rows = train_test_split(pool, train_size=n_labelled, stratify=y[pool], random_state=seed)[0]
+    is_labelled = np.isin(pool, labelled_rows)
+    labels = np.where(is_labelled, y[pool], -1)
+    sample = frame["text"].iloc[test[:300]].tolist()
     many = frame.iloc[np.resize(test, 20_000)]
-    student_s = timed(lambda: pipeline.predict_proba(many), repeats=3)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "student.dkm"
-        save_model(pipeline, path)
-        student_bytes = path.stat().st_size
-    weights = Path(packaged_model_path("mpnet"))
-    teacher_bytes = sum(f.stat().st_size for f in weights.rglob("*") if f.is_file())
-    result = {"teacher_rows_per_s": len(sample) / teacher_s, "student_rows_per_s": len(many) / student_s,
-              "teacher_bytes": teacher_bytes, "student_file_bytes": student_bytes}
-    result["student_over_teacher_speed"] = result["student_rows_per_s"] / result["teacher_rows_per_s"]
+    result = {}
+    for teacher in TEACHERS:
+        embedding = context["embeddings"][teacher]
+        head = LogisticRegression(max_iter=5000).fit(embedding[labelled_rows], y[labelled_rows])
+        # Uncached: the encoder runs on every text, as it would on new rows.
+        seconds = timed(lambda: head.predict_proba(encode_texts(sample, teacher)))
+        weights = Path(packaged_model_path(teacher))
+        result[f"{teacher}/teacher"] = {"rows_per_s": len(sample) / seconds,
+                                        "mb": sum(f.stat().st_size for f in weights.rglob("*") if f.is_file()) / 1e6}
+        signal = teacher_signal(LogisticRegression(max_iter=5000), embedding[pool], labels, is_labelled)
+        arrays = {"teacher_logits": signal.logits}
+        for student in STUDENTS:
+            if student != "static" and teacher != TEACHERS[0]:
+                continue
+            data = context["per_teacher"][teacher] if student == "static" else context["shared"][student]
+            model, _ = fit_student(student, "kd", seed, data, pool, labels, arrays)
+            pipeline = Pipeline([*data["featurizer"].steps, (ESTIMATOR_STEP, model)])
+            seconds = timed(lambda: pipeline.predict_proba(many), repeats=3)
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "student.dkm"
+                save_model(pipeline, path)
+                size = path.stat().st_size / 1e6
+            key = f"{teacher}/static" if student == "static" else student
+            result[key] = {"rows_per_s": len(many) / seconds, "mb": size}
     return result
 
 
-def print_tables(document):
+def print_tables(document, seeds):
+    speed = document.get("speed", {})
     for name, task in document["tasks"].items():
         for n_labelled, block in task["budgets"].items():
-            table = Table(title=f"{name}: {n_labelled} labels + {task['n_pool'] - int(n_labelled):,} unlabelled "
-                                f"snippets, test accuracy on {task['n_test']:,} (mean ± std over {len(SEEDS)} seeds; "
-                                "paired differences with 95% intervals)", title_justify="left")
-            for column in ("method", "accuracy", "− labels", "− KD"):
-                table.add_column(column, justify="left" if column == "method" else "right")
-            for method, row in block["methods"].items():
-                table.add_row(method, f"{row['mean']:.4f} ± {row['std']:.4f}", _interval(row["minus_labels"]),
-                              _interval(row["minus_kd"]))
-            console.print(table)
-            console.print(f"  auto chose: {', '.join(block['auto_choices'])}")
-    speed = document["speed"]
-    table = Table(title="teacher vs student on raw text (movies)", title_justify="left")
-    for column in ("model", "rows/s", "size"):
-        table.add_column(column, justify="left" if column == "model" else "right")
-    table.add_row("MPNet + logistic head", f"{speed['teacher_rows_per_s']:,.1f}",
-                  f"{speed['teacher_bytes'] / 1e6:,.0f} MB (weights)")
-    table.add_row("TF-IDF-MLP student (.dkm pipeline)", f"{speed['student_rows_per_s']:,.0f}",
-                  f"{speed['student_file_bytes'] / 1e6:,.1f} MB (file)")
-    console.print(table)
-    console.print(f"student / teacher rows/s: {speed['student_over_teacher_speed']:,.0f}x")
+            for teacher, summary in block.items():
+                best = summary["best_label_only"]
+                title = (f"{name}, {teacher} teacher, {n_labelled} labels + {task['n_pool'] - int(n_labelled):,} "
+                         f"unlabelled, {task['n_test']:,} test (mean ± std, {seeds} seeds): teacher "
+                         f"{summary['teacher']['mean']:.4f}; best label-only {best['name']} {best['mean']:.4f}")
+                table = Table(title=title, title_justify="left")
+                for column in ("model", "accuracy", "gap closed", "fit s", "× teacher rows/s", "LELP − KD",
+                               "LELP − control"):
+                    table.add_column(column, justify="left" if column == "model" else "right")
+                teacher_speed = speed.get(f"{teacher}/teacher", {}).get("rows_per_s")
+                for model, row in summary["rows"].items():
+                    student = model.split("/")[0]
+                    student_speed = speed.get(f"{teacher}/static" if student == "static" else student, {})
+                    ratio = (f"{student_speed['rows_per_s'] / teacher_speed:,.0f}×"
+                             if teacher_speed and student_speed else "")
+                    table.add_row(model, f"{row['mean']:.4f} ± {row['std']:.4f}",
+                                  "" if row["gap_closed"] is None else f"{row['gap_closed']:.0%}",
+                                  "" if row["fit_seconds"] is None else f"{row['fit_seconds']:.0f}", ratio,
+                                  _interval(row.get("minus_kd")), _interval(row.get("minus_control")))
+                console.print(table)
+    if speed:
+        table = Table(title="raw text to probabilities (movies; students by KD, n_L = 300, seed 0)",
+                      title_justify="left")
+        for column in ("model", "rows/s", "MB"):
+            table.add_column(column, justify="left" if column == "model" else "right")
+        for model, row in speed.items():
+            table.add_row(model, f"{row['rows_per_s']:,.0f}", f"{row['mb']:,.1f}")
+        console.print(table)
 
 
 def _interval(block):
-    return f"{block['mean']:+.4f} [{block['low']:+.4f}, {block['high']:+.4f}]"
+    return "" if block is None else f"{block['mean']:+.4f} [{block['low']:+.4f}, {block['high']:+.4f}]"
 
 
 def main():
@@ -214,19 +284,23 @@ def main():
     parser.add_argument("--sdist", required=True, help="vaderSentiment-3.3.2.tar.gz")
     parser.add_argument("--cache-dir", type=Path, default=HERE / "cache")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "distill.json")
-    parser.add_argument("--n-jobs", type=int, default=2, help="seeds and budgets run in parallel processes")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
+    parser.add_argument("--budgets", nargs="+", type=int, default=list(BUDGETS))
+    parser.add_argument("--n-jobs", type=int, default=2, help="cells (budget x seed) run in parallel processes")
     args = parser.parse_args()
     warnings.simplefilter("ignore", FutureWarning)
+    # The worker processes too (scikit-learn's notices about LogisticRegressionCV's future defaults).
+    os.environ["PYTHONWARNINGS"] = "ignore::FutureWarning"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    tasks = {name: run_task(name, args.sdist, args.cache_dir, args.n_jobs) for name in TASKS}
-    speed = speed_and_size(tasks["movies"].pop("context"))
-    tasks["amazon"].pop("context")
-    document = {"benchmark": "distill", "machine": machine(),
-                "student": {k: list(v) if isinstance(v, tuple) else v for k, v in STUDENT.items()},
-                "tasks": {name: {**task, "budgets": {str(k): v for k, v in task["budgets"].items()}}
-                          for name, task in tasks.items()},
-                "speed": speed}
-    print_tables(document)
+    document = {"benchmark": "distill", "machine": machine(), "seeds": args.seeds, "tasks": {}}
+    contexts = {}
+    for name in args.tasks:
+        document["tasks"][name], contexts[name] = run_task(name, args.sdist, args.cache_dir, args.seeds, args.budgets,
+                                                           args.n_jobs)
+        write_results(document, args.out, console)
+    document["speed"] = speed_and_size(contexts["movies" if "movies" in contexts else args.tasks[0]])
+    print_tables(document, args.seeds)
     write_results(document, args.out, console)
 
 

@@ -69,6 +69,23 @@ def test_a_sparse_student_with_an_embedding_layer_learns_its_teacher():
         KDDistiller().fit(X, teacher_logits=np.column_stack([-logit, logit]))
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
+def test_only_the_tokens_a_student_reads_move_their_vectors(optimizer):
+    # The embedding's gradient is sparse (the batch's tokens only): SparseAdam or SGD update
+    # those rows, and a token no training row holds keeps its distilled vector.
+    rng = np.random.default_rng(1)
+    X = sparse.hstack([sparse.random(300, 30, density=0.13, random_state=1), sparse.csr_matrix((300, 10))],
+                      format="csr", dtype=np.float32)
+    logit = X @ rng.normal(size=40) * 6
+    initial = rng.normal(size=(40, 4)).astype(np.float32)
+    student = KDDistiller(embedding_dim=4, standardize=False, max_epochs=5, lr=1e-2, optimizer=optimizer,
+                          random_state=0).fit(X, teacher_logits=np.column_stack([-logit / 2, logit / 2]),
+                                              student_embedding=initial)
+    learned = student.net_.module_.embedding.detach().numpy()
+    np.testing.assert_array_equal(learned[30:], initial[30:])
+    assert np.abs(learned[:30] - initial[:30]).max(axis=1).min() > 0
+
+
 @pytest.mark.parametrize("method", ["labels", "kd", "lelp", "kmeans", "random", "auto"])
 def test_every_method_trains_a_static_student(method, tiny_encoder, reviews, tmp_path):
     params = {"max_epochs": 3, **({"n_subclasses": 2} if method in ("lelp", "kmeans", "random") else {})}

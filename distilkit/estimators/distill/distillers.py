@@ -50,8 +50,10 @@ _STUDENT_PARAMETERS = """    teacher : estimator, default=None
         A first layer of this width without bias or activation: one vector per input
         feature, so a row of token weights (:class:`~distilkit.features.tokens.TokenBag`)
         becomes the mean of its tokens' vectors -- a static embedding, trained with the
-        rest (initialised from ``student_embedding`` when ``fit`` gets one). None: no
-        such layer.
+        rest (initialised from ``student_embedding`` when ``fit`` gets one). Its
+        gradient holds only the rows of a batch's tokens: ``optimizer="adam"`` and
+        ``"adamw"`` update it with ``torch.optim.SparseAdam`` (no weight decay), ``"sgd"``
+        with plain SGD. None: no such layer.
     max_epochs : int, default=30
         Passes over the training rows.
     lr : float, default=1e-3

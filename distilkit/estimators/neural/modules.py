@@ -47,8 +47,9 @@ class StudentMLP(nn.Module):
 
     With ``embedding_dim``, the first layer is a ``(n_features, embedding_dim)`` matrix with
     no bias or activation: a row of token weights becomes the weighted mean of its tokens'
-    vectors. Sparse batches go through the first layer as a sparse product (cost per
-    non-zero, not per vocabulary entry or TF-IDF column).
+    vectors; its gradient is sparse (only the batch's tokens' rows), for
+    ``torch.optim.SparseAdam``. Sparse batches go through the first layer as a sparse
+    product (cost per non-zero, not per vocabulary entry or TF-IDF column).
     """
 
     def __init__(self, n_features, n_outputs, hidden_layer_sizes=(128,), embedding_dim=None):
@@ -66,9 +67,23 @@ class StudentMLP(nn.Module):
 
     def forward(self, X):
         if self.embedding is not None:
-            X = torch.sparse.mm(X, self.embedding) if X.is_sparse else X @ self.embedding
+            X = self._embedded(X if X.is_sparse else X.to_sparse())
         elif X.is_sparse:
             # The first layer as a sparse product: its cost follows the non-zeros, not the width of X.
             first = self.layers[0]
             return self.layers[1:](torch.sparse.mm(X, first.weight.T) + first.bias)
         return self.layers(X)
+
+    def _embedded(self, X):
+        """``X @ embedding`` through the rows of the batch's tokens only, so their gradient is sparse.
+
+        A dense gradient of the whole (vocabulary x width) matrix, and an optimizer step over
+        all of it, cost most of a static student's fit when a batch holds a few thousand tokens.
+        """
+        X = X.coalesce()
+        rows, columns = X.indices()
+        tokens, local = torch.unique(columns, return_inverse=True)
+        vectors = nn.functional.embedding(tokens, self.embedding, sparse=True)
+        local_X = torch.sparse_coo_tensor(torch.stack([rows, local]), X.values(), (X.shape[0], len(tokens)),
+                                          is_coalesced=True, check_invariants=False)
+        return torch.sparse.mm(local_X, vectors)

@@ -59,7 +59,7 @@ class InitialEmbedding(Callback):
     def on_train_begin(self, net, **kwargs):
         if self.vectors is not None:
             with torch.no_grad():
-                net.module_.embedding.copy_(torch.from_numpy(self.vectors))
+                net.module_.embedding.copy_(torch.from_numpy(np.require(self.vectors, requirements="W")))
             # Kept no longer than needed: the estimator holds its net in memory.
             self.vectors = None
 
@@ -81,6 +81,27 @@ class IndexBatchedNet(NeuralNet):
     def _default_callbacks(self):
         return [*super()._default_callbacks, ("distilkit_progress", EpochProgress),
                 ("distilkit_embedding", InitialEmbedding(self.initial_embedding))]
+
+    def initialize_optimizer(self, *args, **kwargs):
+        """skorch's optimizer for every parameter but a static embedding, which gets its own sparse one.
+
+        The embedding's gradient holds only the rows of a batch's tokens
+        (:class:`~distilkit.estimators.neural.modules.StudentMLP`): ``torch.optim.SparseAdam``
+        updates those rows (Adam's moments kept per row, lazily), and SGD takes sparse
+        gradients as they are. Registered by skorch, it is zeroed and stepped with the other.
+        """
+        embedding = getattr(self.module_, "embedding", None)
+        if embedding is None:
+            return super().initialize_optimizer(*args, **kwargs)
+        named = [(name, p) for name, p in self.get_all_learnable_params() if p is not embedding]
+        params, options = self.get_params_for_optimizer("optimizer", named)
+        self.optimizer_ = self.optimizer(*params, **options)
+        if self.optimizer is torch.optim.SGD:
+            self.embedding_optimizer_ = torch.optim.SGD([embedding], lr=options["lr"])
+        else:
+            shared = {key: options[key] for key in ("lr", "betas", "eps") if key in options}
+            self.embedding_optimizer_ = torch.optim.SparseAdam([embedding], **shared)
+        return self
 
     def get_iterator(self, dataset, training=False):
         if training:
