@@ -72,7 +72,8 @@ SPEED_CELL = (300, 0)
 
 def features(student, frame, pool, teacher=None, cache_dir=None):
     """A student's featurizer fitted on the pool's texts (no labels), its features of every row, its token vectors."""
-    roles = infer_roles(frame, text=["text"])
+    # Named as the target so no student reads the label as a feature (an earlier run of this grid did).
+    roles = infer_roles(frame, target="label", text=["text"])
     vectors = None
     if student == "static":
         vectors = static_vectors(teacher, dims=STATIC_DIMS, cache_dir=cache_dir)
