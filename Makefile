@@ -38,8 +38,9 @@ test: install-text browser
 # The main job: distillation where it pays. 300 labelled VADER movie-review snippets and
 # 7,757 unlabelled ones; teacher: frozen MiniLM + a logistic head on the 300 labels (saved
 # with --save-teacher); students: the same TF-IDF MLP on the raw text, trained on the labels
-# only, by Hinton KD, by LELP and by --method auto, and a static-embedding student (MiniLM's
-# token vectors, fine-tuned) by KD -> one report on the 2,015 test snippets.
+# only, by Hinton KD, by LELP and by --method auto; a static-embedding student (MiniLM's token
+# vectors, fine-tuned) and the TF-IDF MLP without SVD (tfidf-sparse), both by KD -> one report
+# on the 2,015 test snippets.
 DK := $(VENV)/bin/distilkit
 $(DEMO)/labelled.csv: $(VADER_SDIST) examples/vader_few_labels.py | install-text
 	$(PY) examples/vader_few_labels.py --sdist $(VADER_SDIST) --out-dir $(DEMO) --labels 300
@@ -54,17 +55,19 @@ demo: install-text $(DEMO)/labelled.csv
 	  echo "==> demo: scoring student-$$method on the 2,015 test snippets" && \
 	  $(DK) evaluate $(DEMO)/student-$$method.dkm $(DEMO)/test.csv --name student-$$method \
 	    --json $(DEMO)/student-$$method.json -q || exit 2; done
-	@echo "==> demo: distilling the MiniLM teacher into a static-embedding student (MiniLM's token vectors), KD"
-	$(DK) distill $(DEMO)/labelled.csv --target label --text text --teacher minilm \
-	  --unlabeled $(DEMO)/unlabeled.csv --student static --method kd --cache-dir $(DEMO)/cache \
-	  -o $(DEMO)/student-static-kd.dkm
-	$(DK) evaluate $(DEMO)/student-static-kd.dkm $(DEMO)/test.csv --name student-static-kd \
-	  --json $(DEMO)/student-static-kd.json -q
+	@for student in static tfidf-sparse; do \
+	  echo "==> demo: distilling the MiniLM teacher into a $$student student by KD"; \
+	  $(DK) distill $(DEMO)/labelled.csv --target label --text text --teacher minilm \
+	    --unlabeled $(DEMO)/unlabeled.csv --student $$student --method kd --cache-dir $(DEMO)/cache \
+	    -o $(DEMO)/student-$$student-kd.dkm && \
+	  $(DK) evaluate $(DEMO)/student-$$student-kd.dkm $(DEMO)/test.csv --name student-$$student-kd \
+	    --json $(DEMO)/student-$$student-kd.json -q || exit 2; done
 	@echo "==> demo: scoring the teacher (MiniLM + its head) on the test snippets"
 	$(DK) evaluate $(DEMO)/teacher.dkm $(DEMO)/test.csv --name teacher-minilm --json $(DEMO)/teacher.json -q
 	@echo "==> demo: the report"
 	$(DK) report $(DEMO)/teacher.json $(DEMO)/student-labels.json $(DEMO)/student-kd.json \
-	  $(DEMO)/student-lelp.json $(DEMO)/student-auto.json $(DEMO)/student-static-kd.json --html $(DEMO)/report.html
+	  $(DEMO)/student-lelp.json $(DEMO)/student-auto.json $(DEMO)/student-static-kd.json \
+	  $(DEMO)/student-tfidf-sparse-kd.json --html $(DEMO)/report.html
 	@command -v chromium >/dev/null && $(PY) examples/screenshot_report.py $(DEMO)/report.html \
 	  $(DEMO)/report.png --width 1000 || echo "no chromium: no screenshot of the report"
 
