@@ -47,21 +47,15 @@ $(DEMO)/labelled.csv: $(VADER_SDIST) examples/vader_few_labels.py | install-text
 
 # Each step says what it does; distill shows its progress bars (on a terminal) and what it chose.
 demo: install-text $(DEMO)/labelled.csv
-	@for method in kd labels lelp auto; do \
-	  echo "==> demo: distilling the MiniLM teacher into a TF-IDF student, method $$method"; \
+	@for run in tfidf-mlp:kd tfidf-mlp:labels tfidf-mlp:lelp tfidf-mlp:auto static:kd tfidf-sparse:kd; do \
+	  student=$${run%:*}; method=$${run#*:}; \
+	  name=student-$$( [ $$student = tfidf-mlp ] || echo $$student- )$$method; \
+	  echo "==> demo: distilling the MiniLM teacher into a $$student student, method $$method"; \
 	  $(DK) distill $(DEMO)/labelled.csv --target label --text text --teacher minilm \
-	    --unlabeled $(DEMO)/unlabeled.csv --student tfidf-mlp --method $$method --cache-dir $(DEMO)/cache \
-	    $$( [ $$method = kd ] && echo --save-teacher $(DEMO)/teacher.dkm ) -o $(DEMO)/student-$$method.dkm && \
-	  echo "==> demo: scoring student-$$method on the 2,015 test snippets" && \
-	  $(DK) evaluate $(DEMO)/student-$$method.dkm $(DEMO)/test.csv --name student-$$method \
-	    --json $(DEMO)/student-$$method.json -q || exit 2; done
-	@for student in static tfidf-sparse; do \
-	  echo "==> demo: distilling the MiniLM teacher into a $$student student by KD"; \
-	  $(DK) distill $(DEMO)/labelled.csv --target label --text text --teacher minilm \
-	    --unlabeled $(DEMO)/unlabeled.csv --student $$student --method kd --cache-dir $(DEMO)/cache \
-	    -o $(DEMO)/student-$$student-kd.dkm && \
-	  $(DK) evaluate $(DEMO)/student-$$student-kd.dkm $(DEMO)/test.csv --name student-$$student-kd \
-	    --json $(DEMO)/student-$$student-kd.json -q || exit 2; done
+	    --unlabeled $(DEMO)/unlabeled.csv --student $$student --method $$method --cache-dir $(DEMO)/cache \
+	    $$( [ $$run = tfidf-mlp:kd ] && echo --save-teacher $(DEMO)/teacher.dkm ) -o $(DEMO)/$$name.dkm && \
+	  echo "==> demo: scoring $$name on the 2,015 test snippets" && \
+	  $(DK) evaluate $(DEMO)/$$name.dkm $(DEMO)/test.csv --name $$name --json $(DEMO)/$$name.json -q || exit 2; done
 	@echo "==> demo: scoring the teacher (MiniLM + its head) on the test snippets"
 	$(DK) evaluate $(DEMO)/teacher.dkm $(DEMO)/test.csv --name teacher-minilm --json $(DEMO)/teacher.json -q
 	@echo "==> demo: the report"
