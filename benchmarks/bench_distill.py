@@ -13,7 +13,8 @@ the same functions as ``distilkit distill --student ...`` (``make_distiller``,
 - ``tfidf-mlp``: TF-IDF words 1-2 + chars 2-5 -> SVD(100) -> MLP(128);
 - ``tfidf-sparse``: the same MLP reading every TF-IDF column (no SVD);
 - ``static``: the teacher encoder's token vectors (Model2Vec's distillation, PCA to 384)
-  mean-pooled -> MLP(128), the vectors fine-tuned with the head.
+  mean-pooled -> MLP(128), the vectors fine-tuned with the head (from a teacher: lr 0.01, 15
+  epochs, ``STATIC_TRAINING``).
 
 Methods (CLI defaults): labels only; KD (tau = 1); LELP (S = 4); the random-split control
 (LELP's loss on input-independent subclass splits). ``tfidf-sparse`` runs labels and KD
@@ -207,7 +208,11 @@ def run_task(name, sdist, cache_dir, seeds, budgets, n_jobs):
 
 
 def speed_and_size(context):
-    """Rows/s on raw text and size: each teacher (encoder + head) and one saved student of each kind, side by side."""
+    """Rows/s on raw text and size: each teacher (encoder + head) and one saved student of each kind, side by side.
+
+    The tokenizers run on every core, as they do for a user (the grid's worker processes had them on one).
+    """
+    os.environ["TOKENIZERS_PARALLELISM"] = "true"
     frame, y, pool, test = context["frame"], context["y"], context["pool"], context["test"]
     n_labelled, seed = SPEED_CELL
     labelled_rows = train_test_split(pool, train_size=n_labelled, stratify=y[pool], random_state=seed)[0]

@@ -96,6 +96,17 @@ def test_every_method_trains_a_static_student(method, tiny_encoder, reviews, tmp
     assert result.model.predict(reviews[["review"]]).shape == (120,)
 
 
+@pytest.mark.parametrize("method", ["labels", "kd", "lelp"])
+def test_a_static_student_takes_larger_steps_from_a_teacher_unless_told(method):
+    from distilkit.workflows.teachers import STATIC_TRAINING, make_distiller
+
+    defaults = KDDistiller().get_params()
+    student = make_distiller(method, "static").get_params()
+    expected = defaults if method == "labels" else STATIC_TRAINING
+    assert {key: student[key] for key in STATIC_TRAINING} == {key: expected[key] for key in STATIC_TRAINING}
+    assert make_distiller(method, "static", {"lr": 3e-4}).get_params()["lr"] == 3e-4
+
+
 def test_a_saved_static_student_scores_raw_text_as_fitted(tiny_encoder, reviews, tmp_path):
     import zipfile
 

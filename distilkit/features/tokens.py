@@ -1,5 +1,6 @@
 """Texts as bags of tokens: the input of a static-embedding student (see :mod:`distilkit.encoders.static`)."""
 
+import itertools
 from numbers import Integral
 
 import numpy as np
@@ -82,19 +83,17 @@ class TokenBag(TransformerMixin, BaseEstimator):
         values = pd.Series(np.asarray(X, dtype=object).ravel())
         texts = values.where(values.notna(), "").astype(str).tolist()
         encodings = self._loaded().encode_batch(texts, add_special_tokens=False)
-        rows, columns = [], []
-        for row, encoding in enumerate(encodings):
-            ids = encoding.ids[:self.max_tokens]
-            rows.extend([row] * len(ids))
-            columns.extend(ids)
-        columns = np.asarray(columns, dtype=np.int64)
+        ids = [encoding.ids[:self.max_tokens] for encoding in encodings]
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        columns = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
         if len(columns) and (columns.min() < 0 or columns.max() >= self.n_tokens_):
             raise DataError(f"TokenBag: the tokenizer gives token ids beyond its {self.n_tokens_} tokens")
-        counts = sparse.csr_matrix((np.ones(len(columns), dtype=np.float32), (rows, columns)),
-                                   shape=(len(texts), self.n_tokens_))
-        counts.sum_duplicates()
-        lengths = np.asarray(counts.sum(axis=1)).ravel()
-        return sparse.diags(1 / np.maximum(lengths, 1), format="csr").astype(np.float32) @ counts
+        # Each token weighs 1 / (its text's length); a repeated token's weights add up in sum_duplicates.
+        weights = np.repeat(1 / np.maximum(lengths, 1), lengths).astype(np.float32)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        bags = sparse.csr_matrix((weights, columns, indptr), shape=(len(texts), self.n_tokens_))
+        bags.sum_duplicates()
+        return bags
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
