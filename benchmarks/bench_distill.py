@@ -26,15 +26,19 @@ mean of TF-IDF + logistic regression (C by 5-fold CV on the labels) and every st
 the labels; each student's accuracy; **gap closure** = (student - best label-only) /
 (teacher - best label-only); paired 95% t intervals (same seed, labels and teacher) of
 LELP - KD and LELP - control. Then rows/s on raw text and file size of the teachers and
-of one saved student of each kind (movies, seed 0, n_L = 300).
+of one saved student of each kind (movies, seed 0, n_L = 300). ``--markdown`` prints the
+README's tables from the JSON.
 
     python benchmarks/bench_distill.py --sdist data/vendor/vaderSentiment-3.3.2.tar.gz --seeds 5
+    python benchmarks/bench_distill.py --sdist data/vendor/vaderSentiment-3.3.2.tar.gz --speed-only
+    python benchmarks/bench_distill.py --sdist data/vendor/vaderSentiment-3.3.2.tar.gz --markdown
 
 Prints tables and writes benchmarks/results/distill.json (after each task, so an
 interrupted run keeps the tasks it finished).
 """
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -86,8 +90,8 @@ def features(student, frame, pool, teacher=None, cache_dir=None):
             "embedding": None if vectors is None else vectors.vectors}
 
 
-def distiller(student, method, seed, embedding):
-    params = {"random_state": seed}
+def distiller(student, method, seed, embedding, extra=None):
+    params = {"random_state": seed, **(extra or {})}
     if method in ("lelp", "control"):
         params["n_subclasses"] = N_SUBCLASSES
     width = {} if embedding is None else {"embedding_dim": embedding.shape[1]}
@@ -95,9 +99,12 @@ def distiller(student, method, seed, embedding):
                           student, params, **width)
 
 
-def fit_student(student, method, seed, data, pool, labels, arrays):
-    """One student fitted on the pool: labels only (``arrays=None``) or from the teacher's arrays."""
-    model = distiller(student, method, seed, data["embedding"])
+def fit_student(student, method, seed, data, pool, labels, arrays, extra=None):
+    """One student fitted on the pool: labels only (``arrays=None``) or from the teacher's arrays.
+
+    ``extra`` holds hyperparameters set on top of the CLI's defaults.
+    """
+    model = distiller(student, method, seed, data["embedding"], extra)
     fit_params = {} if arrays is None else dict(arrays)
     if data["embedding"] is not None:
         fit_params["student_embedding"] = data["embedding"]
@@ -184,7 +191,8 @@ def summarise(cells):
     return document
 
 
-def run_task(name, sdist, cache_dir, seeds, budgets, n_jobs):
+def task_context(name, sdist, cache_dir):
+    """A task's table, labels, fixed split, teacher embeddings and fitted student featurizers."""
     frame = load_vader(TASKS[name], sdist)[["text", "label"]]
     texts, y = frame["text"].tolist(), frame["label"].to_numpy()
     pool, test = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=0)
@@ -195,16 +203,22 @@ def run_task(name, sdist, cache_dir, seeds, budgets, n_jobs):
         console.print(f"{name}: {len(y):,} snippets, {teacher} embeddings in {time.perf_counter() - start:.1f} s")
     shared = {student: features(student, frame, pool) for student in ("tfidf-mlp", "tfidf-sparse")}
     per_teacher = {teacher: features("static", frame, pool, teacher, cache_dir) for teacher in TEACHERS}
+    return {"frame": frame, "y": y, "pool": pool, "test": test, "shared": shared, "per_teacher": per_teacher,
+            "embeddings": embeddings}
+
+
+def run_task(name, sdist, cache_dir, seeds, budgets, n_jobs):
+    context = task_context(name, sdist, cache_dir)
+    texts, y, pool = context["frame"]["text"].tolist(), context["y"], context["pool"]
     console.print(f"{name}: features fitted; {len(budgets) * seeds} cells on {n_jobs} processes")
     # One process per core; every student network uses one torch thread.
     cells = Parallel(n_jobs=n_jobs, verbose=5)(
-        delayed(run_cell)(texts, y, pool, test, shared, per_teacher, embeddings, n_labelled, seed)
+        delayed(run_cell)(texts, y, pool, context["test"], context["shared"], context["per_teacher"],
+                          context["embeddings"], n_labelled, seed)
         for n_labelled in budgets for seed in range(seeds))
     summaries = {str(n_labelled): summarise(cells[index * seeds:(index + 1) * seeds])
                  for index, n_labelled in enumerate(budgets)}
-    context = {"frame": frame, "y": y, "pool": pool, "test": test, "shared": shared, "per_teacher": per_teacher,
-               "embeddings": embeddings}
-    return {"n": len(y), "n_pool": len(pool), "n_test": len(test), "budgets": summaries}, context
+    return {"n": len(y), "n_pool": len(pool), "n_test": len(context["test"]), "budgets": summaries}, context
 
 
 def speed_and_size(context):
@@ -224,8 +238,9 @@ def speed_and_size(context):
     for teacher in TEACHERS:
         embedding = context["embeddings"][teacher]
         head = LogisticRegression(max_iter=5000).fit(embedding[labelled_rows], y[labelled_rows])
-        # Uncached: the encoder runs on every text, as it would on new rows.
-        seconds = timed(lambda: head.predict_proba(encode_texts(sample, teacher)))
+        # Uncached: the encoder runs on every text, as it would on new rows; a first untimed pass loads it.
+        head.predict_proba(encode_texts(sample[:32], teacher))
+        seconds = timed(lambda: head.predict_proba(encode_texts(sample, teacher)), repeats=3)
         weights = Path(packaged_model_path(teacher))
         result[f"{teacher}/teacher"] = {"rows_per_s": len(sample) / seconds,
                                         "mb": sum(f.stat().st_size for f in weights.rglob("*") if f.is_file()) / 1e6}
@@ -285,6 +300,59 @@ def _interval(block):
     return "" if block is None else f"{block['mean']:+.4f} [{block['low']:+.4f}, {block['high']:+.4f}]"
 
 
+def speed_ratio(speed, teacher, student):
+    """A student's raw-text rows/s as a multiple of the teacher's (from the one side-by-side speed run)."""
+    key = f"{teacher}/static" if student == "static" else student
+    return speed[key]["rows_per_s"] / speed[f"{teacher}/teacher"]["rows_per_s"]
+
+
+def markdown_tables(document, fast=100):
+    """The README's tables (accuracy and gap closed, rows/s and MB, LELP intervals), from a results document."""
+    speed, seeds = document["speed"], document["seeds"]
+    columns = [("tfidf-mlp", "kd"), ("tfidf-mlp", "lelp"), ("tfidf-sparse", "kd"), ("static", "kd"),
+               ("static", "lelp")]
+    lines = ["| task, labels, teacher | teacher | best label-only | "
+             + " | ".join(f"{s} {'LELP' if m == 'lelp' else 'KD'}" for s, m in columns)
+             + f" | best student at ≥ {fast}× the teacher's rows/s |", "|---" * (len(columns) + 4) + "|"]
+    intervals = ["| task, labels, teacher | tfidf-mlp LELP − KD | tfidf-mlp LELP − control | static LELP − KD | "
+                 "static LELP − control |", "|---|---|---|---|---|"]
+    for name, task in sorted(document["tasks"].items(), key=lambda item: item[0] != "movies"):
+        label = "Amazon" if name == "amazon" else name
+        for n_labelled, block in task["budgets"].items():
+            for teacher, summary in block.items():
+                rows, best = summary["rows"], summary["best_label_only"]
+                cells = [f"{rows[f'{s}/{m}']['mean']:.3f} ({rows[f'{s}/{m}']['gap_closed']:.0%})" for s, m in columns]
+                fast_enough = [(rows[f"{s}/{m}"]["gap_closed"], s, m) for s, m in columns
+                               if speed_ratio(speed, teacher, s) >= fast]
+                if fast_enough:
+                    gap, s, m = max(fast_enough)
+                    pick = f"{gap:.0%} ({s} {'LELP' if m == 'lelp' else 'KD'}, {speed_ratio(speed, teacher, s):.0f}×)"
+                else:
+                    pick = "none"
+                lines.append(f"| {label}, {n_labelled}, {teacher} | {summary['teacher']['mean']:.3f} | "
+                             f"{best['mean']:.3f} ({best['name']}) | " + " | ".join(cells) + f" | {pick} |")
+                intervals.append(f"| {label}, {n_labelled}, {teacher} | " + " | ".join(
+                    _short_interval(rows[f"{s}/lelp"][key]) for s in ("tfidf-mlp", "static")
+                    for key in ("minus_kd", "minus_control")) + " |")
+    ratios = ["| model | rows/s | MB | × MiniLM teacher | × MPNet teacher |", "|---|---|---|---|---|"]
+    for model, row in speed.items():
+        ratios.append(f"| {model} | {row['rows_per_s']:,.0f} | {row['mb']:,.1f} | "
+                      + " | ".join(_times(row["rows_per_s"] / speed[f"{t}/teacher"]["rows_per_s"]) for t in TEACHERS)
+                      + " |")
+    return (f"Test accuracy, mean of {seeds} seeds (gap closed):\n\n" + "\n".join(lines)
+            + "\n\nRaw text to probabilities, side by side in one run:\n\n" + "\n".join(ratios)
+            + f"\n\nLELP − KD and LELP − random-split control, paired over the {seeds} seeds "
+            "(mean [95% interval]):\n\n" + "\n".join(intervals))
+
+
+def _times(ratio):
+    return f"{ratio:.2f}×" if ratio < 1 else f"{ratio:,.0f}×"
+
+
+def _short_interval(block):
+    return f"{block['mean']:+.3f} [{block['low']:+.3f}, {block['high']:+.3f}]"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sdist", required=True, help="vaderSentiment-3.3.2.tar.gz")
@@ -294,11 +362,23 @@ def main():
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
     parser.add_argument("--budgets", nargs="+", type=int, default=list(BUDGETS))
     parser.add_argument("--n-jobs", type=int, default=2, help="cells (budget x seed) run in parallel processes")
+    parser.add_argument("--speed-only", action="store_true",
+                        help="measure only rows/s and MB again, into the accuracies already in --out")
+    parser.add_argument("--markdown", action="store_true", help="print the README's tables from --out and stop")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown_tables(json.loads(args.out.read_text())))
+        return
     warnings.simplefilter("ignore", FutureWarning)
     # The worker processes too (scikit-learn's notices about LogisticRegressionCV's future defaults).
     os.environ["PYTHONWARNINGS"] = "ignore::FutureWarning"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.speed_only:
+        document = json.loads(args.out.read_text())
+        document["speed"] = speed_and_size(task_context("movies", args.sdist, args.cache_dir))
+        print_tables(document, document["seeds"])
+        write_results(document, args.out, console)
+        return
     document = {"benchmark": "distill", "machine": machine(), "seeds": args.seeds, "tasks": {}}
     contexts = {}
     for name in args.tasks:
