@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import minimize
@@ -198,6 +198,7 @@ def test_warm_started_path_matches_cold_fits():
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.floats(1e-4, 0.1))
+@example(seed=443, lam=1e-4)  # nearly separable: slopes near 15, the optimum flat along them
 def test_weights_are_repetitions(seed, lam):
     X, y, _ = separate_slope_data(n=120, p=2, seed=seed)
     if np.unique(y).size < 4:
@@ -209,7 +210,9 @@ def test_weights_are_repetitions(seed, lam):
     Xr, yr = np.repeat(X, counts, axis=0), np.repeat(y, counts)
     wr = np.full(len(yr), 1.0 / len(yr))
     repeated = fit_penalized(Xr, yr, wr, lam, factors, intercept_only_start(yr, wr, 4, 2), tol=1e-10)
-    np.testing.assert_allclose(weighted.theta, repeated.theta, atol=1e-6)
+    # Relative too: where the penalty is small and the classes nearly separate, the KKT tolerance
+    # pins large coefficients only to a few parts in 10^7 (CI once drew 14.649585 against 14.649591).
+    np.testing.assert_allclose(weighted.theta, repeated.theta, rtol=1e-5, atol=1e-6)
 
 
 def soup_design():
