@@ -79,6 +79,7 @@ bench: install-bench $(VADER_SDIST) $(DEMO)/labelled.csv
 	$(PY) benchmarks/bench_presto.py
 	$(PY) benchmarks/bench_distill.py --sdist $(VADER_SDIST)
 	$(PY) benchmarks/bench_student_ceiling.py --sdist $(VADER_SDIST)
+	$(PY) benchmarks/bench_sparse_features.py --sdist $(VADER_SDIST)
 	$(PY) benchmarks/bench_static_student.py --data $(DEMO) --seeds 3
 	$(PY) benchmarks/bench_teacher.py --sdist $(VADER_SDIST)
 	$(PY) benchmarks/bench_dask.py --sdist $(VADER_SDIST)

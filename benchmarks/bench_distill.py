@@ -37,7 +37,6 @@ Prints tables and writes benchmarks/results/distill.json (after each task, so an
 interrupted run keeps the tasks it finished).
 """
 
-import argparse
 import json
 import os
 import tempfile
@@ -46,7 +45,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from common import machine, timed, write_results
+from common import machine, timed, vader_arguments, write_results
 from joblib import Parallel, delayed
 from rich.console import Console
 from rich.table import Table
@@ -63,7 +62,6 @@ from distilkit.estimators.distill.teachers import teacher_signal
 from distilkit.features import ESTIMATOR_STEP, TextColumn, infer_roles
 from distilkit.workflows.teachers import STATIC_DIMS, make_distiller, static_roles, student_model
 
-HERE = Path(__file__).resolve().parent
 console = Console(width=170)
 BUDGETS = (100, 300, 1000)
 TASKS = {"amazon": "amazonReviewSnippets", "movies": "movieReviewSnippets"}
@@ -354,11 +352,7 @@ def _short_interval(block):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sdist", required=True, help="vaderSentiment-3.3.2.tar.gz")
-    parser.add_argument("--cache-dir", type=Path, default=HERE / "cache")
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "distill.json")
-    parser.add_argument("--seeds", type=int, default=5)
+    parser = vader_arguments(__doc__, "distill.json", seeds=5)
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
     parser.add_argument("--budgets", nargs="+", type=int, default=list(BUDGETS))
     parser.add_argument("--n-jobs", type=int, default=2, help="cells (budget x seed) run in parallel processes")

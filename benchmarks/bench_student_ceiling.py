@@ -19,7 +19,6 @@ labels only, 3 seeds (the networks' initialisation; the labels are all of the po
 Prints a table and writes benchmarks/results/student_ceiling.json.
 """
 
-import argparse
 import json
 import os
 import warnings
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from bench_distill import TASKS, TEACHERS, features, fit_student
-from common import machine, write_results
+from common import machine, vader_arguments, write_results
 from rich.console import Console
 from rich.table import Table
 from sklearn.linear_model import LogisticRegressionCV
@@ -79,12 +78,8 @@ def needed(grid, name):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sdist", required=True, help="vaderSentiment-3.3.2.tar.gz")
-    parser.add_argument("--cache-dir", type=Path, default=HERE / "cache")
+    parser = vader_arguments(__doc__, "student_ceiling.json", seeds=3)
     parser.add_argument("--grid", type=Path, default=HERE / "results" / "distill.json")
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "student_ceiling.json")
-    parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
     warnings.simplefilter("ignore", FutureWarning)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
