@@ -189,11 +189,17 @@ def summarise(cells):
     return document
 
 
-def task_context(name, sdist, cache_dir):
-    """A task's table, labels, fixed split, teacher embeddings and fitted student featurizers."""
+def load_task(name, sdist):
+    """A task's table (text, label), its texts and labels, and the fixed split: pool rows, test rows."""
     frame = load_vader(TASKS[name], sdist)[["text", "label"]]
     texts, y = frame["text"].tolist(), frame["label"].to_numpy()
     pool, test = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=0)
+    return frame, texts, y, pool, test
+
+
+def task_context(name, sdist, cache_dir):
+    """A task's table, labels, fixed split, teacher embeddings and fitted student featurizers."""
+    frame, texts, y, pool, test = load_task(name, sdist)
     embeddings = {}
     for teacher in TEACHERS:
         start = time.perf_counter()
@@ -282,7 +288,7 @@ def print_tables(document, seeds):
                     table.add_row(model, f"{row['mean']:.4f} ± {row['std']:.4f}",
                                   "" if row["gap_closed"] is None else f"{row['gap_closed']:.0%}",
                                   "" if row["fit_seconds"] is None else f"{row['fit_seconds']:.0f}", ratio,
-                                  _interval(row.get("minus_kd")), _interval(row.get("minus_control")))
+                                  format_interval(row.get("minus_kd")), format_interval(row.get("minus_control")))
                 console.print(table)
     if speed:
         table = Table(title="raw text to probabilities (movies; students by KD, n_L = 300, seed 0)",
@@ -294,8 +300,11 @@ def print_tables(document, seeds):
         console.print(table)
 
 
-def _interval(block):
-    return "" if block is None else f"{block['mean']:+.4f} [{block['low']:+.4f}, {block['high']:+.4f}]"
+def format_interval(block, digits=4):
+    """``mean [low, high]`` of an :func:`interval`, signed; empty where there is none."""
+    if block is None:
+        return ""
+    return f"{block['mean']:+.{digits}f} [{block['low']:+.{digits}f}, {block['high']:+.{digits}f}]"
 
 
 def speed_ratio(speed, teacher, student):
@@ -304,13 +313,16 @@ def speed_ratio(speed, teacher, student):
     return speed[key]["rows_per_s"] / speed[f"{teacher}/teacher"]["rows_per_s"]
 
 
+METHOD_LABELS = {"kd": "KD", "lelp": "LELP"}
+
+
 def markdown_tables(document, fast=100):
     """The README's tables (accuracy and gap closed, rows/s and MB, LELP intervals), from a results document."""
     speed, seeds = document["speed"], document["seeds"]
     columns = [("tfidf-mlp", "kd"), ("tfidf-mlp", "lelp"), ("tfidf-sparse", "kd"), ("static", "kd"),
                ("static", "lelp")]
     lines = ["| task, labels, teacher | teacher | best label-only | "
-             + " | ".join(f"{s} {'LELP' if m == 'lelp' else 'KD'}" for s, m in columns)
+             + " | ".join(f"{s} {METHOD_LABELS[m]}" for s, m in columns)
              + f" | best student at ≥ {fast}× the teacher's rows/s |", "|---" * (len(columns) + 4) + "|"]
     intervals = ["| task, labels, teacher | tfidf-mlp LELP − KD | tfidf-mlp LELP − control | static LELP − KD | "
                  "static LELP − control |", "|---|---|---|---|---|"]
@@ -324,13 +336,13 @@ def markdown_tables(document, fast=100):
                                if speed_ratio(speed, teacher, s) >= fast]
                 if fast_enough:
                     gap, s, m = max(fast_enough)
-                    pick = f"{gap:.0%} ({s} {'LELP' if m == 'lelp' else 'KD'}, {speed_ratio(speed, teacher, s):.0f}×)"
+                    pick = f"{gap:.0%} ({s} {METHOD_LABELS[m]}, {speed_ratio(speed, teacher, s):.0f}×)"
                 else:
                     pick = "none"
                 lines.append(f"| {label}, {n_labelled}, {teacher} | {summary['teacher']['mean']:.3f} | "
                              f"{best['mean']:.3f} ({best['name']}) | " + " | ".join(cells) + f" | {pick} |")
                 intervals.append(f"| {label}, {n_labelled}, {teacher} | " + " | ".join(
-                    _short_interval(rows[f"{s}/lelp"][key]) for s in ("tfidf-mlp", "static")
+                    format_interval(rows[f"{s}/lelp"][key], 3) for s in ("tfidf-mlp", "static")
                     for key in ("minus_kd", "minus_control")) + " |")
     ratios = ["| model | rows/s | MB | × MiniLM teacher | × MPNet teacher |", "|---|---|---|---|---|"]
     for model, row in speed.items():
@@ -347,8 +359,6 @@ def _times(ratio):
     return f"{ratio:.2f}×" if ratio < 1 else f"{ratio:,.0f}×"
 
 
-def _short_interval(block):
-    return f"{block['mean']:+.3f} [{block['low']:+.3f}, {block['high']:+.3f}]"
 
 
 def main():

@@ -6,7 +6,7 @@ Here the same student network (``make_distiller("kd", "tfidf-sparse")``) learns 
 the same teachers (MiniLM or MPNet + logistic head on n_L = 300 labels) on the same tasks,
 split and pool as ``bench_distill.py``, from two feature sets fitted on the pool's texts:
 
-- ``words+chars``: ``TextColumn``'s two vectorizers, as ``--student tfidf-sparse`` has them;
+- ``words+chars``: ``TextColumn``, as ``--student tfidf-sparse`` reads its text;
 - ``words``: 40,000 word 1-2-gram columns only (the same width, no character analyzer).
 
 Per task and teacher: test accuracy (mean ± std over seeds of the labels and the network),
@@ -22,36 +22,27 @@ import os
 import warnings
 
 import numpy as np
-from bench_distill import TASKS, TEACHERS, distiller, interval
+from bench_distill import TEACHERS, distiller, format_interval, interval, load_task
 from common import machine, timed, vader_arguments, write_results
 from joblib import Parallel, delayed
 from rich.console import Console
 from rich.table import Table
-from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from distilkit import load_vader
 from distilkit.encoders.cache import embed_texts
 from distilkit.estimators.distill.teachers import teacher_signal
+from distilkit.features import TextColumn
 
 console = Console(width=160)
 N_LABELLED = 300
 
 
-def vectorizers():
-    """Each feature set's vectorizers, unfitted (``words+chars`` as ``TextColumn`` builds them)."""
-    def tfidf(**analyzer):
-        return TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **analyzer)
-
-    return {"words+chars": [tfidf(max_features=20_000, ngram_range=(1, 2)),
-                            tfidf(max_features=20_000, analyzer="char_wb", ngram_range=(2, 5))],
-            "words": [tfidf(max_features=40_000, ngram_range=(1, 2))]}
-
-
-def featurize(parts, texts):
-    return sparse.hstack([part.transform(texts) for part in parts]).tocsr()
+def featurizers():
+    """Each feature set's featurizer, unfitted: ``words+chars`` is the student's own ``TextColumn``."""
+    return {"words+chars": TextColumn(),
+            "words": TfidfVectorizer(sublinear_tf=True, max_features=40_000, dtype=np.float32, ngram_range=(1, 2))}
 
 
 def run_cell(X, y, pool, test, embedding, seed):
@@ -69,14 +60,9 @@ def run_cell(X, y, pool, test, embedding, seed):
 
 
 def run_task(name, sdist, cache_dir, seeds, n_jobs):
-    frame = load_vader(TASKS[name], sdist)[["text", "label"]]
-    texts, y = frame["text"].tolist(), frame["label"].to_numpy()
-    pool, test = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=0)
-    sets = vectorizers()
-    for parts in sets.values():
-        for part in parts:
-            part.fit([texts[i] for i in pool])
-    X = {key: featurize(parts, texts) for key, parts in sets.items()}
+    _, texts, y, pool, test = load_task(name, sdist)
+    sets = featurizers()
+    X = {key: featurizer.fit([texts[i] for i in pool]).transform(texts).tocsr() for key, featurizer in sets.items()}
     embeddings = {teacher: embed_texts(texts, teacher, cache_dir) for teacher in TEACHERS}
     # One process per core; accuracies only (the rows/s below are measured alone, afterwards).
     cells = Parallel(n_jobs=n_jobs)(delayed(run_cell)(X, y, pool, test, embeddings[teacher], seed)
@@ -90,7 +76,7 @@ def run_task(name, sdist, cache_dir, seeds, n_jobs):
                            "words_minus_both": interval(np.subtract(runs["words"], runs["words+chars"]))}
     models = cells[-1][1]
     sample = [texts[i] for i in np.resize(test, 20_000)]
-    speed = {key: len(sample) / timed(lambda: models[key].predict_proba(featurize(sets[key], sample)), repeats=3)
+    speed = {key: len(sample) / timed(lambda: models[key].predict_proba(sets[key].transform(sample)), repeats=3)
              for key in sets}
     return {"n_pool": len(pool), "n_test": len(test), "teachers": result, "rows_per_s": speed}
 
@@ -113,10 +99,9 @@ def main():
         table.add_column(column, justify="left" if column == "task, teacher" else "right")
     for name, task in document["tasks"].items():
         for teacher, row in task["teachers"].items():
-            d = row["words_minus_both"]
             table.add_row(f"{name}, {teacher}", *(f"{row[k]['mean']:.4f} ± {row[k]['std']:.4f}"
                                                   for k in ("words+chars", "words")),
-                          f"{d['mean']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]",
+                          format_interval(row["words_minus_both"]),
                           *(f"{task['rows_per_s'][k]:,.0f}" for k in ("words+chars", "words")))
     console.print(table)
 

@@ -25,15 +25,13 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from bench_distill import TASKS, TEACHERS, features, fit_student
+from bench_distill import TASKS, TEACHERS, features, fit_student, load_task
 from common import machine, vader_arguments, write_results
 from rich.console import Console
 from rich.table import Table
 from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
-from distilkit import load_vader
 from distilkit.features import TextColumn
 from distilkit.workflows.teachers import STATIC_TRAINING
 
@@ -44,22 +42,20 @@ TARGET = 0.8
 
 def ceilings(name, sdist, cache_dir, seeds):
     """Test accuracy of every student trained on the true labels of the whole pool."""
-    frame = load_vader(TASKS[name], sdist)[["text", "label"]]
-    texts, y = frame["text"].tolist(), frame["label"].to_numpy()
-    pool, test = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=0)
+    frame, texts, y, pool, test = load_task(name, sdist)
     baseline = make_pipeline(TextColumn(), LogisticRegressionCV(Cs=10, cv=5, max_iter=5000))
     baseline.fit([texts[i] for i in pool], y[pool])
     result = {"tfidf-logistic": [float(np.mean(baseline.predict([texts[i] for i in test]) == y[test]))]}
     students = {student: features(student, frame, pool) for student in ("tfidf-mlp", "tfidf-sparse")}
     students.update({f"{teacher}/static": features("static", frame, pool, teacher, cache_dir) for teacher in TEACHERS})
-    runs = [(key, data, None) for key, data in students.items()]
+    runs = [(key, key.split("/")[-1], data, None) for key, data in students.items()]
     # Thousands of labels may want the larger step the static student takes from a teacher.
-    runs += [(f"{key} (lr 0.01, 15 epochs)", data, STATIC_TRAINING) for key, data in students.items()
+    runs += [(f"{key} (lr 0.01, 15 epochs)", "static", data, STATIC_TRAINING) for key, data in students.items()
              if data["embedding"] is not None]
-    for key, data, extra in runs:
+    for key, student, data, extra in runs:
         result[key] = []
         for seed in range(seeds):
-            model, _ = fit_student(key.split(" ")[0].split("/")[-1], "labels", seed, data, pool, y[pool], None, extra)
+            model, _ = fit_student(student, "labels", seed, data, pool, y[pool], None, extra)
             result[key].append(float(np.mean(model.predict(data["X"][test]) == y[test])))
         console.print(f"{name}: {key} on all {len(pool):,} pool labels: {np.mean(result[key]):.4f}")
     return {"n_pool": len(pool), "n_test": len(test),
